@@ -1,0 +1,29 @@
+# `make run` and `make test` set everything up on a fresh machine (Python 3.12 via pyenv,
+# selected by .python-version) and then do their job.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-slow lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## the flagship scenario: the January 2024 Iran–Pakistan crisis
+	$(BIN)/crisis-sim run scenarios/iran_pakistan_2024.toml
+
+test: $(STAMP)  ## the test suite (a few minutes)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-slow: $(STAMP)  ## load tests and long fuzzing
+	$(BIN)/python -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,289 @@
+"""The Python interface for notebooks and scripts: ``sim.run`` and ``sim.story``.
+
+Everything runs in this process (no worker processes unless asked for), so it is safe to
+call from Jupyter.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sim import scenario as scenarios
+from sim.errors import InputError
+from sim.ladder import Rung
+from sim.model import CHUNK, CrisisModel, Trajectories, chunk_seed, simulate
+from sim.outcomes import Proportion, Records, Summary
+from sim.scenario import Scenario
+
+DEFAULT_REPLICATES = 10_000
+MAX_REPLICATES = 10**9
+
+
+def resolve(scenario: str | Path | Scenario, variant: str | None = None,
+            set: dict[str, Any] | None = None, branch: date | str | None = None,
+            horizon: int | None = None) -> Scenario:
+    """A scenario (a path or a loaded one) with a variant and overrides applied."""
+    if isinstance(branch, str):
+        try:
+            branch = date.fromisoformat(branch)
+        except ValueError:
+            raise InputError(f"--branch {branch}: not a date; allowed: YYYY-MM-DD") from None
+    if isinstance(scenario, Scenario):
+        if variant is None and not set and branch is None and horizon is None:
+            return scenario
+        return scenario.override(set, variant=variant, branch=branch, horizon=horizon)
+    return scenarios.load(scenario, variant=variant, sets=set, branch=branch, horizon=horizon)
+
+
+def check_replicates(replicates: Any, flag: str = "--replicates") -> int:
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or not (
+            1 <= replicates <= MAX_REPLICATES):
+        raise InputError(f"{flag} {replicates}: allowed: a whole number from 1 to "
+                         f"{MAX_REPLICATES:,}")
+    return replicates
+
+
+def check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(f"--seed {seed}: allowed: a whole number >= 0")
+    return seed
+
+
+@dataclass
+class RunResult:
+    """Replicates of one scenario: the per-replicate records and what they say.
+
+    ``result.p_war`` is a :class:`~sim.outcomes.Proportion`; ask it for
+    ``.confidence_interval()``. ``result.to_pandas()`` gives one row per replicate.
+    """
+
+    scenario: Scenario
+    replicates: int
+    seed: int
+    records: Records
+    elapsed_s: float
+    summary: Summary = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.summary = self.records.summary()
+
+    @property
+    def p_war(self) -> Proportion:
+        return self.summary.outcomes["war"]
+
+    @property
+    def p_deescalated(self) -> Proportion:
+        return self.summary.outcomes["deescalated"]
+
+    @property
+    def p_ongoing(self) -> Proportion:
+        return self.summary.outcomes["ongoing"]
+
+    def to_pandas(self) -> Any:
+        return self.records.to_pandas()
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.scenario
+        return {
+            "scenario": s.id,
+            "file": s.path,
+            "applied": list(s.applied),
+            "branch": s.branch.isoformat(),
+            "horizon": s.horizon,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            **{k: v for k, v in self.summary.as_dict().items() if k != "replicates"},
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+    def __str__(self) -> str:
+        return describe(self)
+
+
+def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, seed: int = 1,
+        *, variant: str | None = None, set: dict[str, Any] | None = None,
+        branch: date | str | None = None, horizon: int | None = None,
+        progress: bool = False) -> RunResult:
+    """Simulate ``replicates`` futures of a scenario from its branch date.
+
+    >>> result = run("scenarios/iran_pakistan_2024.toml", replicates=2000, seed=1)
+    >>> low, high = result.p_war.confidence_interval()
+    """
+    crisis = resolve(scenario, variant, set, branch, horizon)
+    replicates = check_replicates(replicates)
+    seed = check_seed(seed)
+    chunks = range(-(-replicates // CHUNK))
+    if progress and len(chunks) > 1:
+        from tqdm import tqdm
+
+        chunks = tqdm(chunks, desc="chunks", unit="chunk")
+    start = time.perf_counter()
+    records = simulate(crisis, replicates, seed, chunks=chunks)
+    return RunResult(crisis, replicates, seed, records, time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------- a replicate's story
+
+
+@dataclass
+class Story:
+    """One replicate told day by day, beside the historical record."""
+
+    scenario: Scenario
+    replicate: int
+    seed: int
+    trajectories: Trajectories
+    record: dict[str, Any]
+
+    def days(self) -> list[dict[str, Any]]:
+        """One entry per day from the branch on while the crisis lasted: the rungs, deaths
+        and attacks of the day, active mediators, and what the record says of that date."""
+        t, s = self.trajectories, self.scenario
+        branch = s.day(s.branch)
+        history: dict[date, list[str]] = {}
+        for e in s.events:
+            if e.date >= s.branch and e.kind in ("action", "mediation", "attack", "election"):
+                history.setdefault(e.date, []).append(_event_line(e))
+        out = []
+        for day in range(branch, s.days):
+            if t.rung[day, 0, 0] < 0:
+                break
+            deaths = {label: float(t.deaths[day, r, 0]) for r, label in enumerate(t.relations)
+                      if t.deaths[day, r, 0] > 0}
+            attacks = {label: float(t.attacks[day, g, 0]) for g, label in enumerate(t.attackers)
+                       if t.attacks[day, g, 0] == t.attacks[day, g, 0]}
+            out.append({
+                "date": s.date(day),
+                "rungs": {label: Rung(int(t.rung[day, r, 0]))
+                          for r, label in enumerate(t.relations)},
+                "deaths": deaths,
+                "attacks": attacks,
+                "mediating": [m for i, m in enumerate(t.mediators) if t.mediating[day, i, 0]],
+                "history": history.get(s.date(day), []),
+            })
+        return out
+
+    def __str__(self) -> str:
+        return tell(self)
+
+
+def story(scenario: str | Path | Scenario, replicate: int, seed: int = 1, *,
+          variant: str | None = None, set: dict[str, Any] | None = None,
+          branch: date | str | None = None, horizon: int | None = None) -> Story:
+    """Replicate ``replicate`` of a run seeded ``seed``, day by day (the same replicate as
+    row ``replicate`` of ``run(...)`` with that seed)."""
+    crisis = resolve(scenario, variant, set, branch, horizon)
+    seed = check_seed(seed)
+    if isinstance(replicate, bool) or not isinstance(replicate, int) or replicate < 0:
+        raise InputError(f"--trace {replicate}: allowed: a replicate number >= 0")
+    chunk, local = divmod(replicate, CHUNK)
+    model = CrisisModel(crisis, CHUNK, chunk_seed(seed, chunk), trace=[local])
+    records = model.run()
+    row = {name: values[local].item() for name, values in records.columns.items()}
+    return Story(crisis, replicate, seed, model.trajectories, row)
+
+
+def _event_line(e: Any) -> str:
+    who = e.actor or "unclaimed"
+    if e.kind == "action":
+        what = f"{who}→{e.target} {e.rung.label}"
+    elif e.kind == "attack":
+        what = f"attack by {who} on {e.target}"
+    else:
+        what = f"{e.kind} ({who})"
+    killed = f", {e.deaths} killed" if e.deaths else ""
+    return f"{what}{killed}"
+
+
+# --------------------------------------------------------------------------- text
+
+
+def describe(result: RunResult) -> str:
+    """The summary a reader sees on the command line."""
+    s, m = result.scenario, result.summary
+    lines = [
+        f"{s.title}",
+        f"{s.path}" + (f"  ({'; '.join(s.applied)})" if s.applied else ""),
+        f"{result.replicates:,} replicates, seed {result.seed}; from the branch on "
+        f"{s.branch} to {s.end} ({s.horizon} days)",
+        "",
+        f"{'Outcome by the horizon':34s}{'probability':>12s}   95% interval",
+    ]
+    names = {"war": "war (1,000+ battle deaths)", "deescalated": "de-escalated",
+             "ongoing": "ongoing at the horizon"}
+    for key, label in names.items():
+        p = m.outcomes[key]
+        low, high = p.confidence_interval()
+        lines.append(f"  {label:32s}{p.p:12.3f}   [{low:.3f}, {high:.3f}]")
+    d = m.days_to_deescalation
+    if d.n:
+        lines.append(f"\nDays from the branch to de-escalation: median {d.median:.0f} "
+                     f"(quartiles {d.q25:.0f}-{d.q75:.0f}), over the {d.n:,} that de-escalated")
+    r = m.days_to_reciprocation
+    lines.append(f"Force reciprocated (both sides struck): {_p(m.force_reciprocated)}"
+                 + (f"; the second side struck a median {r.median:.0f} days after the first "
+                    f"(quartiles {r.q25:.0f}-{r.q75:.0f})" if r.n else ""))
+    lines.append(f"A mediator was active: {_p(m.mediated)}")
+    lines.append("\nHighest rung reached          share   95% interval")
+    for rung in Rung:
+        p = m.max_rung[rung.name.lower()]
+        if p.k:
+            lines.append(f"  {rung.value} {rung.label:24s}{_p(p)}")
+    from sim.ladder import MID_LEVELS
+
+    lines.append("MID hostility level reached")
+    for level, label in MID_LEVELS.items():
+        p = m.mid_hostility[str(level)]
+        if p.k:
+            lines.append(f"  {level} {label:24s}{_p(p)}")
+    lines.append("\nDeaths per replicate          median   95th percentile")
+    for key, label in (("battle", "interstate battle deaths"), ("strike", "in limited strikes"),
+                       ("attack", "in militant attacks")):
+        stats = m.deaths[key]
+        lines.append(f"  {label:28s}{stats['median']:6.0f}   {stats['p95']:8.0f}")
+    lines.append(f"\nSimulated in {result.elapsed_s:.2f} s.")
+    return "\n".join(lines)
+
+
+def _p(p: Proportion) -> str:
+    low, high = p.confidence_interval()
+    return f"{p.p:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def tell(story: Story) -> str:
+    s = story.scenario
+    rec = story.record
+    lines = [f"Replicate {story.replicate} of {s.id} (seed {story.seed}), from the branch on "
+             f"{s.branch}; the record is shown beside it", ""]
+    labels = story.trajectories.relations
+    header = f"{'date':12s}" + "".join(f"{label.replace('->', '→'):17s}" for label in labels)
+    lines.append(header + "what happened")
+    previous: dict[str, Rung] = {}
+    for day in story.days():
+        notes = []
+        for label, n in day["deaths"].items():
+            notes.append(f"{label.replace('->', '→')} kills {n:.0f}")
+        for label, n in day["attacks"].items():
+            notes.append(f"attack {label.replace('->', '→')}: {n:.0f} killed")
+        if day["mediating"]:
+            notes.append("mediating: " + ", ".join(day["mediating"]))
+        changed = day["rungs"] != previous or day["deaths"] or day["attacks"] or day["history"]
+        previous = day["rungs"]
+        if not changed:
+            continue
+        row = f"{day['date'].isoformat():12s}" + "".join(
+            f"{r.label:17s}" for r in day["rungs"].values()) + "; ".join(notes)
+        lines.append(row.rstrip())
+        for h in day["history"]:
+            lines.append(f"{'':12s}  record: {h}")
+    outcome = ("war", "de-escalated", "ongoing")[rec["outcome"]]
+    lines.append("")
+    lines.append(f"Outcome: {outcome} on day {rec['outcome_day']} after the branch; highest rung "
+                 f"{Rung(rec['max_rung']).label}; battle deaths {rec['battle_deaths']:.0f}, "
+                 f"strike deaths {rec['strike_deaths']:.0f}, militant-attack deaths "
+                 f"{rec['attack_deaths']:.0f}.")
+    return "\n".join(lines)

@@ -1,0 +1,530 @@
+"""CrisisModel: the day loop, the replayed history, and outcome detection.
+
+One model steps ``replicates`` independent worlds at once: every piece of per-world state
+is a numpy array over replicates (:class:`World`), and each agent's code acts on all of
+them, so the Python cost of a day does not grow with the number of replicates. With
+``replicates=1`` it is an ordinary Mesa model (and runs under ``mesa.batch_run``).
+
+A day, from the scenario's start to the horizon::
+
+    states decide (from yesterday's world) and then all move at once
+    pressure and grievances decay; the day's exogenous events happen
+    militant groups attack; force kills, angers its victims, relieves its users
+    mediators watch and engage; outcomes are checked
+
+Up to the branch date the states' rungs come from the historical record; after it, their
+policies choose. The sweep layer sees the model only through :func:`simulate`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim import policies
+from sim.agents import GreatPower, Mediator, MilitantGroup, Relation, StateActor, take
+from sim.ladder import FORCE, MILITARIZED, Rung
+from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR, Records, mid_hostility
+from sim.parameters import KINDS, MODEL, Distribution, ParameterSet
+from sim.scenario import Event, Scenario
+
+CHUNK = 50_000
+"""Replicates per chunk. Each chunk has its own seed (the chunk's index spawned from the run
+seed), so results do not depend on how many workers run the chunks."""
+
+NEVER = np.iinfo(np.int16).max
+ELECTION_WINDOW = 180
+"""Days before an election during which it restrains the use of force, when the event gives
+no ``window`` ("within about six months", parameter-sources §5)."""
+
+
+def seed_sequence(rng: Any) -> np.random.SeedSequence:
+    """A SeedSequence from an int, a SeedSequence, a Generator or None (fresh entropy)."""
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if isinstance(rng, np.random.Generator):
+        return np.random.SeedSequence(int(rng.integers(2**63)))
+    return np.random.SeedSequence(rng)
+
+
+def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
+    """The seed of chunk ``index`` of a run seeded ``seed``: ``SeedSequence(seed).spawn``'s
+    ``index``-th child, computed directly."""
+    return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+class World:
+    """The state of every live replicate; the last axis of each array is the replicate."""
+
+    FIELDS = ("rung", "pressure", "grievance", "offence", "battle_deaths", "strike_deaths",
+              "attack_deaths", "max_rung", "onset", "first_force", "calm", "status", "mediated",
+              "mediating", "first_hot", "last_hot")
+
+    def __init__(self, n: int, states: int, mediators: int) -> None:
+        self.n = n
+        self.rung = np.full((states, states, n), Rung.NORMAL, np.int8)
+        self.pressure = np.zeros((states, n))
+        self.grievance = np.zeros((states, states, n))
+        self.offence = np.zeros((states, states, n), np.int8)
+        self.battle_deaths = np.zeros(n)
+        self.strike_deaths = np.zeros(n)
+        self.attack_deaths = np.zeros(n)
+        self.max_rung = np.zeros(n, np.int8)
+        self.onset = np.full(n, NEVER, np.int16)
+        self.first_force = np.full((2, n), NEVER, np.int16)
+        self.calm = np.zeros(n, np.int16)
+        self.status = np.full(n, ONGOING, np.int8)
+        self.mediated = np.zeros(n, bool)
+        self.mediating = np.zeros((mediators, n), bool)
+        self.first_hot = np.full((mediators, n), -1, np.int16)
+        self.last_hot = np.full((mediators, n), -1, np.int16)
+
+    def keep(self, index: np.ndarray) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name)[..., index])
+        self.n = len(index)
+
+
+@dataclass
+class Trajectories:
+    """Day-by-day paths of a few replicates (kept only when asked for).
+
+    ``rung``, ``deaths`` and ``grievance`` are indexed [day, relation, replicate];
+    ``attacks`` [day, (group, target), replicate] (NaN: no attack); ``pressure`` [day,
+    state, replicate]; ``mediating`` [day, mediator, replicate]. Days after a replicate's
+    outcome hold -1 rungs.
+    """
+
+    replicates: np.ndarray
+    relations: list[str]
+    attackers: list[str]
+    states: list[str]
+    mediators: list[str]
+    rung: np.ndarray
+    deaths: np.ndarray
+    grievance: np.ndarray
+    attacks: np.ndarray
+    pressure: np.ndarray
+    mediating: np.ndarray
+
+
+class CrisisModel(mesa.Model):
+    """A crisis between states, stepping ``replicates`` worlds at once, one day a step.
+
+    Parameters
+    ----------
+    crisis : Scenario
+        The validated scenario (Mesa reserves ``scenario`` for its own use).
+    replicates : int
+        Independent worlds simulated together.
+    rng : int, SeedSequence, Generator or None
+        The seed. Every random stream (each parameter's draws, each state's choices, each
+        group's attacks) is derived from it and a stable name, so two runs with the same
+        seed share their random numbers (common random numbers).
+    trace : sequence of int
+        Replicates whose day-by-day path to keep (see :class:`Trajectories`).
+    """
+
+    def __init__(self, crisis: Scenario, replicates: int = 1, rng: Any = None,
+                 trace: Sequence[int] = ()) -> None:
+        seed = seed_sequence(rng)
+        super().__init__(rng=np.random.default_rng(seed))
+        if replicates < 1:
+            raise ValueError("replicates must be at least 1")
+        self.crisis = crisis
+        self.seed = seed
+        self.replicates = replicates
+        self.branch_day = crisis.day(crisis.branch)
+        self.last_day = crisis.days - 1
+        self.day = 0
+        self.live = np.arange(replicates)
+        self.params = draw_parameters(crisis, replicates, self.stream)
+
+        states = crisis.of_kind("state")
+        self.states = [StateActor(self, spec, i) for i, spec in enumerate(states)]
+        self._state = {s.id: s for s in self.states}
+        self.relations = self._relations()
+        self.front_change, self.campaign = self._schedules()
+        self.mediators = [
+            (GreatPower if spec.kind == "great_power" else Mediator)(self, spec, m)
+            for m, spec in enumerate(crisis.of_kind("mediator", "great_power"))]
+        self.groups = [MilitantGroup(self, spec) for spec in crisis.of_kind("militant")]
+        self._group = {g.id: g for g in self.groups}
+        self._exogenous = self._exogenous_events()
+        self.world = World(replicates, len(self.states), len(self.mediators))
+        for rel in self.relations:
+            self.world.rung[rel.actor.index, rel.rival.index] = rel.script[0]
+        a, b = (self._state[x] for x in crisis.focus)
+        self.focal = (a.index, b.index)
+        self.records = Records.empty(replicates)
+        self._ended = 0
+        self.trajectories = self._start_trace(trace)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            name: (lambda m, name=name: m.records[name][0].item())
+            for name in ("outcome", "outcome_day", "max_rung", "battle_deaths")})
+
+    # -- construction ---------------------------------------------------------------------
+
+    def state(self, actor_id: str) -> StateActor:
+        return self._state[actor_id]
+
+    def rivals_of(self, state: StateActor) -> set[int]:
+        return {rel.rival.index for rel in state.relations}
+
+    def stream(self, key: str) -> np.random.Generator:
+        """An independent random stream named ``key``, derived from the model's seed."""
+        child = np.random.SeedSequence(self.seed.entropy, spawn_key=(
+            *self.seed.spawn_key, zlib.crc32(key.encode())))
+        return np.random.Generator(np.random.SFC64(child))
+
+    def _relations(self) -> list[Relation]:
+        out = []
+        for dyad in self.crisis.dyads:
+            for i, (x, y) in enumerate(((dyad.a, dyad.b), (dyad.b, dyad.a))):
+                actor, rival = self._state[x], self._state[y]
+                script, deaths = self._record(actor.id, rival.id, dyad.initial[i])
+                rel = Relation(
+                    actor=actor, rival=rival,
+                    policy=policies.get(actor.spec.policy)(self.replicates),
+                    rivalry=dyad.rivalry, script=script, recorded_deaths=deaths,
+                    choice_stream=self.stream(f"choice:{x}->{y}"),
+                    force_stream=self.stream(f"force:{x}->{y}"))
+                actor.relations.append(rel)
+                out.append(rel)
+        return out
+
+    def _record(self, actor: str, target: str, initial: Rung) -> tuple[np.ndarray, np.ndarray]:
+        """The rung ``actor`` held toward ``target`` each day by the record, and the deaths
+        its recorded actions caused. A stance holds until the next action; a use of force
+        lasts its ``days`` (default 1), after which the stance before it returns."""
+        days = self.crisis.days + 1
+        script = np.empty(days, np.int8)
+        deaths = np.zeros(days)
+        by_day: dict[int, list[Event]] = {}
+        for e in self.crisis.events:
+            if e.kind == "action" and e.actor == actor and e.target == target:
+                by_day.setdefault(self.crisis.day(e.date), []).append(e)
+        stance, force, force_until = int(initial), int(initial), -1
+        for day in range(days):
+            for e in by_day.get(day, []):
+                deaths[day] += e.deaths
+                if e.rung >= FORCE:
+                    if day > force_until or e.rung > force:
+                        force = int(e.rung)
+                    force_until = max(force_until, day + (e.days or 1) - 1)
+                else:
+                    stance = int(e.rung)
+            script[day] = force if day <= force_until else stance
+        return script, deaths
+
+    def _schedules(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per state and day: the change in its number of other fronts, and whether it is
+        in an election's run-up."""
+        days = self.crisis.days + 1
+        fronts = np.zeros((len(self.states), days))
+        campaign = np.zeros((len(self.states), days), bool)
+        for e in self.crisis.events:
+            day = self.crisis.day(e.date)
+            if e.kind == "front":
+                fronts[self._state[e.actor].index, day:] += e.change
+            elif e.kind == "election":
+                window = ELECTION_WINDOW if e.window is None else e.window
+                campaign[self._state[e.actor].index, max(0, day - window):day + 1] = True
+        return fronts, campaign
+
+    def _exogenous_events(self) -> dict[int, list[Event]]:
+        """Events that happen on their date whatever the branch: attacks; and, until the
+        branch, recorded mediation."""
+        out: dict[int, list[Event]] = {}
+        for e in self.crisis.events:
+            day = self.crisis.day(e.date)
+            if e.kind == "attack":
+                out.setdefault(day, []).append(e)
+            elif e.kind == "mediation" and day <= self.branch_day:
+                mediator = next(m for m in self.mediators if m.id == e.actor)
+                duration = int(np.max(mediator.param("duration")))
+                mediator.recorded[day:day + duration + 1] = True
+        return out
+
+    # -- the day ----------------------------------------------------------------------------
+
+    @property
+    def replaying(self) -> bool:
+        """Whether today's rungs come from the historical record."""
+        return self.day <= self.branch_day
+
+    def step(self) -> None:
+        for state in self.states:
+            state.decide()
+        for state in self.states:
+            state.commit()
+        self.observe()
+        for state in self.states:
+            state.recover()
+        self.happen()
+        for group in self.groups:
+            group.attack()
+        for state in self.states:
+            state.use_force()
+        for mediator in self.mediators:
+            mediator.engage()
+        if self.day >= self.branch_day:
+            self.detect_outcomes()
+        self.record_day()
+        if self.day == self.last_day:
+            self.finish(np.flatnonzero(self.world.status == ONGOING))
+        if self._ended * 8 >= self.world.n:
+            self.keep(np.flatnonzero(self.world.status == ONGOING))
+        self.day += 1
+        if self.day > self.last_day or self.world.n == 0:
+            self.running = False
+            self.datacollector.collect(self)
+
+    def run(self) -> Records:
+        """Step to the horizon (or until every replicate has ended) and return the records."""
+        while self.running:
+            self.step()
+        return self.records
+
+    def happen(self) -> None:
+        """Today's exogenous events: recorded militant attacks."""
+        for e in self._exogenous.get(self.day, []):
+            target = self._state[e.target]
+            group = self._group.get(e.actor) if e.actor else None
+            self.attack(group, target, None, np.float64(e.deaths))
+
+    def attack(self, group: MilitantGroup | None, target: StateActor, index: np.ndarray | None,
+               deaths: Any) -> None:
+        """A militant attack on ``target`` in the replicates at ``index`` (None: all). Only
+        salient attacks (at least ``model.salience`` killed) move politics: the target's
+        pressure, and its grievance toward the group's host by the group's attribution."""
+        self.count_attack(group, target, index, deaths)
+        salient = np.flatnonzero(np.broadcast_to(
+            deaths >= take(self.params["model.salience"], index),
+            (self.world.n,) if index is None else index.shape))
+        if salient.size == 0:
+            return
+        where = salient if index is None else index[salient]
+        hurt = np.broadcast_to(deaths, where.shape if index is None else index.shape)
+        host = group.host if group is not None else None
+        blame = group.param("attribution") if group is not None else 0.0
+        target.suffer(where, hurt if index is None else hurt[salient], culprit=host, blame=blame)
+
+    def observe(self) -> None:
+        """Note the highest rung, the dispute's onset and each side's first use of force in
+        the focal dyad."""
+        w = self.world
+        a, b = self.focal
+        day = self.day - self.branch_day
+        for side, rung in enumerate((w.rung[a, b], w.rung[b, a])):
+            np.maximum(w.max_rung, rung, out=w.max_rung)
+            first = w.first_force[side]
+            first[(first == NEVER) & (rung >= FORCE)] = day
+        w.onset[(w.onset == NEVER) & (w.max_rung >= MILITARIZED)] = day
+
+    def detect_outcomes(self) -> None:
+        """War at the battle-death threshold; de-escalation after ``deescalation_days``
+        calm days (both sides at normal or better, once the dispute was militarized)."""
+        w = self.world
+        a, b = self.focal
+        ongoing = w.status == ONGOING
+        war = ongoing & (w.battle_deaths >= self.params["model.war_threshold"])
+        calm_today = ((w.rung[a, b] <= Rung.NORMAL) & (w.rung[b, a] <= Rung.NORMAL)
+                      & (w.max_rung >= MILITARIZED))
+        w.calm = np.where(calm_today, w.calm + 1, 0).astype(np.int16)
+        deescalated = ongoing & ~war & (w.calm >= self.params["model.deescalation_days"])
+        if war.any() or deescalated.any():
+            w.status[war] = WAR
+            w.status[deescalated] = DEESCALATED
+            self.finish(np.flatnonzero(war | deescalated))
+
+    def finish(self, index: np.ndarray) -> None:
+        """Write the records of the replicates at ``index`` (positions among the live), whose
+        outcome is now decided. They stay in the arrays, unrecorded, until :meth:`keep`."""
+        if index.size == 0:
+            return
+        w, rows, rec = self.world, self.live[index], self.records.columns
+        day = self.day - self.branch_day
+        status = w.status[index]
+        rec["outcome"][rows] = status
+        rec["outcome_day"][rows] = day
+        rec["days_to_deescalation"][rows] = np.where(
+            status == DEESCALATED, day - w.calm[index] + 1, NO_DAY)
+        rec["max_rung"][rows] = w.max_rung[index]
+        onset = w.onset[index]
+        rec["days_to_dispute"][rows] = np.where(onset < NEVER, onset, NO_DAY)
+        rec["mid_hostility"][rows] = mid_hostility(w.max_rung[index], status)
+        first = w.first_force[:, index]
+        both = (first < NEVER).all(axis=0)
+        rec["force_reciprocated"][rows] = both
+        rec["days_to_reciprocation"][rows] = np.where(
+            both, np.abs(first[0].astype(np.int32) - first[1]), NO_DAY)
+        for name in ("battle_deaths", "strike_deaths", "attack_deaths", "mediated"):
+            rec[name][rows] = getattr(w, name)[index]
+        self._ended += index.size
+
+    def keep(self, index: np.ndarray) -> None:
+        """Drop ended replicates from every per-replicate array (random draws stay whole)."""
+        self.world.keep(index)
+        self.params.keep(index)
+        for rel in self.relations:
+            rel.policy.keep(index)
+        self.live = self.live[index]
+        self._ended = 0
+
+    # -- randomness and bookkeeping -------------------------------------------------------
+
+    def uniforms(self, stream: np.random.Generator) -> np.ndarray:
+        """One uniform(0, 1) per replicate from ``stream``, for the live ones. All
+        replicates draw, live or not, so runs with the same seed share their numbers."""
+        u = stream.random(self.replicates)
+        return u if self.world.n == self.replicates else u[self.live]
+
+    def normals(self, stream: np.random.Generator) -> np.ndarray:
+        z = stream.standard_normal(self.replicates)
+        return z if self.world.n == self.replicates else z[self.live]
+
+    def force_deaths(self, levels: np.ndarray, u: np.ndarray, z: np.ndarray,
+                     index: np.ndarray) -> np.ndarray:
+        """Deaths of a day of force at each rung in ``levels``: a lethal share of strike and
+        clash days kill a lognormal number (MIDI incidents); war kills an exponential number
+        with mean half the dyad's daily war deaths (each side's action is half the war)."""
+        p = self.params
+        lethal = u < take(p["model.force_lethality"], index)
+        incident = np.maximum(1, np.round(take(p["model.force_deaths_median"], index)
+                                          * np.exp(take(p["model.force_deaths_sigma"], index) * z)))
+        war = np.round(take(p["model.war_deaths_per_day"], index) / 2
+                       * -np.log(np.maximum(u, 1e-300)))
+        return np.where(levels == Rung.WAR, war, np.where(lethal, incident, 0.0))
+
+    def count_force(self, rel: Relation, index: np.ndarray | None, levels: Any,
+                    deaths: Any) -> None:
+        a, b = self.focal
+        if {rel.actor.index, rel.rival.index} != {a, b}:
+            return
+        w = self.world
+        where = slice(None) if index is None else index
+        w.battle_deaths[where] += deaths * (levels >= Rung.CLASHES)
+        w.strike_deaths[where] += deaths * (levels == Rung.LIMITED_STRIKE)
+        if self.trajectories is not None:
+            self._today_deaths[rel.label] = (index, deaths)
+
+    def count_attack(self, group: MilitantGroup | None, target: StateActor,
+                     index: np.ndarray | None, deaths: Any) -> None:
+        if target.index in self.focal:
+            where = slice(None) if index is None else index
+            self.world.attack_deaths[where] += deaths
+        if self.trajectories is not None:
+            key = f"{group.id if group else 'unclaimed'}->{target.id}"
+            self._today_attacks.setdefault(key, []).append((index, deaths))
+
+    # -- trajectories -----------------------------------------------------------------------
+
+    def _start_trace(self, trace: Iterable[int]) -> Trajectories | None:
+        replicates = np.array(sorted(set(int(t) for t in trace)), dtype=np.intp)
+        if replicates.size == 0:
+            return None
+        if replicates[0] < 0 or replicates[-1] >= self.replicates:
+            raise ValueError(f"trace replicates must be in [0, {self.replicates})")
+        days, k = self.crisis.days, replicates.size
+        attackers = [f"{g.id}->{t.id}" for g in self.groups for t in g.targets]
+        attackers += sorted({f"{e.actor or 'unclaimed'}->{e.target}" for e in self.crisis.events
+                             if e.kind == "attack"} - set(attackers))
+        self._today_deaths: dict[str, tuple] = {}
+        self._today_attacks: dict[str, list] = {}
+        self._trace_open = np.ones(k, bool)
+        n_rel = len(self.relations)
+        return Trajectories(
+            replicates=replicates, relations=[r.label for r in self.relations],
+            attackers=attackers, states=[s.id for s in self.states],
+            mediators=[m.id for m in self.mediators],
+            rung=np.full((days, n_rel, k), -1, np.int8),
+            deaths=np.zeros((days, n_rel, k)), grievance=np.zeros((days, n_rel, k)),
+            attacks=np.full((days, len(attackers), k), np.nan),
+            pressure=np.zeros((days, len(self.states), k)),
+            mediating=np.zeros((days, len(self.mediators), k), bool))
+
+    def record_day(self) -> None:
+        t = self.trajectories
+        if t is None:
+            return
+        n = len(self.live)
+        if n == 0:
+            return
+        pos = np.minimum(np.searchsorted(self.live, t.replicates), n - 1)
+        present = self._trace_open & (self.live[pos] == t.replicates)
+        cols, at = np.flatnonzero(present), pos[present]
+        w, d = self.world, self.day
+        for r, rel in enumerate(self.relations):
+            t.rung[d, r, cols] = w.rung[rel.actor.index, rel.rival.index, at]
+            t.grievance[d, r, cols] = w.grievance[rel.actor.index, rel.rival.index, at]
+            if rel.label in self._today_deaths:
+                t.deaths[d, r, cols] = _gather(*self._today_deaths[rel.label], at, w.n)
+        for g, key in enumerate(t.attackers):
+            for index, deaths in self._today_attacks.get(key, []):
+                hit = _gather(index, deaths, at, w.n, missing=np.nan)
+                t.attacks[d, g, cols] = np.where(np.isnan(hit), t.attacks[d, g, cols], hit)
+        t.pressure[d][:, cols] = w.pressure[:, at]
+        t.mediating[d][:, cols] = w.mediating[:, at]
+        self._trace_open[cols] &= w.status[at] == ONGOING
+        self._today_deaths.clear()
+        self._today_attacks.clear()
+
+
+def _gather(index: np.ndarray | None, values: Any, at: np.ndarray, n: int,
+            missing: float = 0.0) -> np.ndarray:
+    """Values given at ``index`` (None: everywhere) read at positions ``at``."""
+    full = np.full(n, missing)
+    full[slice(None) if index is None else index] = values
+    return full[at]
+
+
+def draw_parameters(crisis: Scenario, n: int, stream: Any) -> ParameterSet:
+    """Every parameter of every actor and of the model, for ``n`` replicates.
+
+    A value the scenario sets replaces the default; distributions are drawn from a stream
+    named by the parameter's path, so changing one parameter leaves the others' draws alone.
+    """
+    params = ParameterSet(n)
+
+    def put(path: str, spec: Any, value: Any) -> None:
+        drawn = isinstance(value, Distribution)
+        params[path] = spec.draw(value, stream(f"param:{path}") if drawn else None, n)
+
+    for name, spec in MODEL.items():
+        put(f"model.{name}", spec, crisis.model_parameters.get(name, spec.default))
+    for actor in crisis.actors:
+        table = dict(KINDS[actor.kind])
+        if actor.policy:
+            table.update(policies.get(actor.policy).parameters)
+        parties = actor.parties or actor.targets
+        for name, spec in table.items():
+            given = actor.parameters.get(name)
+            if spec.per_party:
+                for party in parties:
+                    value = given.get(party, spec.default) if isinstance(given, dict) else \
+                        spec.default
+                    put(f"actor.{actor.id}.{name}.{party}", spec, value)
+            else:
+                put(f"actor.{actor.id}.{name}", spec, spec.default if given is None else given)
+    return params
+
+
+def simulate(crisis: Scenario, replicates: int, seed: int, *, chunk: int = CHUNK,
+             chunks: Iterable[int] | None = None) -> Records:
+    """Run ``replicates`` replicates of ``crisis`` in chunks and return their records.
+
+    Chunk ``k`` holds replicates ``k·chunk …`` and is seeded by :func:`chunk_seed`, so the
+    records are the same however the chunks are spread over workers.
+    """
+    parts = []
+    indices = range(-(-replicates // chunk)) if chunks is None else chunks
+    for k in indices:
+        size = min(chunk, replicates - k * chunk)
+        parts.append(CrisisModel(crisis, size, chunk_seed(seed, k)).run())
+    return Records.concat(parts)

@@ -1,0 +1,219 @@
+"""Per-replicate records, and summaries of them with honest uncertainty.
+
+Every probability comes back as a :class:`Proportion` whose
+:meth:`~Proportion.confidence_interval` is the 95% Wilson score interval (the same numbers
+as ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``, which the tests check);
+a point estimate is never reported alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.ladder import MID_HOSTILITY, MID_LEVELS, Rung
+
+WAR, DEESCALATED, ONGOING = 0, 1, 2
+OUTCOMES = ("war", "deescalated", "ongoing")
+NO_DAY = np.iinfo(np.int16).min
+"""Marks a day that never came (no de-escalation, no reciprocation, no dispute)."""
+
+COLUMNS: dict[str, tuple[type, str]] = {
+    "outcome": (np.int8, "0 war, 1 deescalated, 2 ongoing at the horizon"),
+    "outcome_day": (np.int16, "days after the branch when the outcome was decided"),
+    "days_to_dispute": (np.int16, "days after the branch when the focal dyad first reached "
+                        "posture or above, a militarized dispute (negative: before the branch)"),
+    "days_to_deescalation": (np.int16, "days after the branch to the first of the calm "
+                             "days that ended the crisis"),
+    "max_rung": (np.int8, "highest rung either side of the focal dyad reached"),
+    "mid_hostility": (np.int8, "MID hostility level of the dispute (5 only for a war)"),
+    "force_reciprocated": (np.bool_, "both sides used force (rung >= limited strike)"),
+    "days_to_reciprocation": (np.int16, "days from the first use of force to the other "
+                              "side's first"),
+    "battle_deaths": (np.float32, "interstate battle deaths (clashes and war)"),
+    "strike_deaths": (np.float32, "deaths from limited strikes on militant sites"),
+    "attack_deaths": (np.float32, "deaths in the two states from militant attacks after "
+                      "the start"),
+    "mediated": (np.bool_, "a mediator was active on some day"),
+}
+
+DAY_COLUMNS = ("days_to_dispute", "days_to_deescalation", "days_to_reciprocation")
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """``k`` of ``n`` replicates; ``p`` with its Wilson score interval."""
+
+    k: int
+    n: int
+
+    @property
+    def p(self) -> float:
+        return self.k / self.n if self.n else math.nan
+
+    def confidence_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Wilson score interval (Wilson 1927) for the probability."""
+        return wilson(self.k, self.n, level)
+
+    @property
+    def half_width(self) -> float:
+        low, high = self.confidence_interval()
+        return (high - low) / 2
+
+    def as_dict(self) -> dict[str, float]:
+        low, high = self.confidence_interval()
+        return {"p": self.p, "ci_low": low, "ci_high": high}
+
+    def __str__(self) -> str:
+        low, high = self.confidence_interval()
+        return f"{self.p:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval for ``k`` successes in ``n`` trials."""
+    if n == 0:
+        return (0.0, 1.0)
+    z = Z95 if level == 0.95 else _z(level)
+    p = k / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return (max(0.0, centre - spread), min(1.0, centre + spread))
+
+
+def _z(level: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+@dataclass
+class Records:
+    """One row per replicate: the columns of :data:`COLUMNS`, as numpy arrays."""
+
+    columns: dict[str, np.ndarray]
+
+    @classmethod
+    def empty(cls, n: int) -> Records:
+        columns = {name: np.zeros(n, dtype) for name, (dtype, _) in COLUMNS.items()}
+        columns["outcome"][:] = ONGOING
+        for name in DAY_COLUMNS:
+            columns[name][:] = NO_DAY
+        return cls(columns)
+
+    @classmethod
+    def concat(cls, parts: list[Records]) -> Records:
+        return cls({name: np.concatenate([p.columns[name] for p in parts]) for name in COLUMNS})
+
+    def __len__(self) -> int:
+        return len(self.columns["outcome"])
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        frame = pd.DataFrame(self.columns)
+        frame["outcome"] = pd.Categorical.from_codes(frame["outcome"], OUTCOMES)
+        for name in DAY_COLUMNS:
+            frame[name] = frame[name].astype("Int16").mask(frame[name] == NO_DAY)
+        return frame
+
+    def summary(self) -> Summary:
+        return Summary.of(self)
+
+
+@dataclass(frozen=True)
+class Quantiles:
+    median: float
+    q25: float
+    q75: float
+    n: int
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Quantiles:
+        if len(values) == 0:
+            return cls(math.nan, math.nan, math.nan, 0)
+        q25, median, q75 = np.percentile(values, [25, 50, 75])
+        return cls(float(median), float(q25), float(q75), len(values))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a set of replicates says, every probability with its interval."""
+
+    n: int
+    outcomes: dict[str, Proportion]
+    days_to_deescalation: Quantiles
+    max_rung: dict[str, Proportion]
+    mid_hostility: dict[str, Proportion]
+    force_reciprocated: Proportion
+    days_to_reciprocation: Quantiles
+    mediated: Proportion
+    deaths: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, records: Records) -> Summary:
+        n = len(records)
+        outcome = records["outcome"]
+        deescalated = outcome == DEESCALATED
+        reciprocated = records["force_reciprocated"]
+        return cls(
+            n=n,
+            outcomes={name: Proportion(int((outcome == code).sum()), n)
+                      for code, name in enumerate(OUTCOMES)},
+            days_to_deescalation=Quantiles.of(records["days_to_deescalation"][deescalated]),
+            max_rung={r.name.lower(): Proportion(int((records["max_rung"] == r).sum()), n)
+                      for r in Rung},
+            mid_hostility={str(level): Proportion(int((records["mid_hostility"] == level).sum()),
+                                                  n) for level in MID_LEVELS},
+            force_reciprocated=Proportion(int(reciprocated.sum()), n),
+            days_to_reciprocation=Quantiles.of(
+                records["days_to_reciprocation"][records["days_to_reciprocation"] != NO_DAY]),
+            mediated=Proportion(int(records["mediated"].sum()), n),
+            deaths={name: _death_stats(records[f"{name}_deaths"])
+                    for name in ("battle", "strike", "attack")},
+        )
+
+    @property
+    def p_war(self) -> Proportion:
+        return self.outcomes["war"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "replicates": self.n,
+            "outcomes": {k: v.as_dict() for k, v in self.outcomes.items()},
+            "days_to_deescalation": _quantiles(self.days_to_deescalation),
+            "max_rung": {k: v.as_dict() for k, v in self.max_rung.items()},
+            "mid_hostility": {k: v.as_dict() for k, v in self.mid_hostility.items()},
+            "force_reciprocated": self.force_reciprocated.as_dict(),
+            "days_to_reciprocation": _quantiles(self.days_to_reciprocation),
+            "mediated": self.mediated.as_dict(),
+            "deaths": self.deaths,
+        }
+
+
+def _quantiles(q: Quantiles) -> dict[str, float | int | None]:
+    clean = {k: (None if isinstance(v, float) and math.isnan(v) else v)
+             for k, v in asdict(q).items()}
+    return clean
+
+
+def _death_stats(values: np.ndarray) -> dict[str, float]:
+    if len(values) == 0:
+        return {"median": math.nan, "p95": math.nan, "mean": math.nan}
+    median, p95 = np.percentile(values, [50, 95])
+    return {"median": float(median), "p95": float(p95), "mean": float(values.mean())}
+
+
+def mid_hostility(max_rung: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """The MID hostility level of each replicate's dispute: the level of the highest rung
+    reached, except that level 5 (war) needs a war by the COW definition."""
+    level = np.minimum(MID_HOSTILITY[max_rung], 4)
+    return np.where(outcome == WAR, 5, level).astype(np.int8)

@@ -1,0 +1,382 @@
+"""Model parameters: their defaults, allowed ranges and sources, and parameter uncertainty.
+
+A parameter's value is a number or a :class:`Distribution`; distributions are drawn once
+per replicate, so an estimated probability carries parameter uncertainty as well as chance.
+Behavioural parameters have the shared defaults below; a scenario file sets only what its
+sources document. ``docs/ODD.md`` explains each in the model's terms, and a test checks that
+the two agree.
+
+A parameter is addressed by a path: ``model.war_threshold``, ``actor.PAK.restraint``, and,
+for one held toward a particular other actor, ``actor.CHN.leverage.PAK``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.ladder import Rung
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A distribution a parameter is drawn from, once per replicate.
+
+    ``kind`` is one of :data:`DISTRIBUTIONS`; ``args`` are, in order, ``uniform = [low,
+    high]``, ``normal = [mean, sd]``, ``lognormal = [median, sigma]`` (sigma of the
+    logarithm), ``beta = [a, b]`` and ``triangular = [low, mode, high]``.
+    """
+
+    kind: str
+    args: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if self.kind not in DISTRIBUTIONS:
+            raise ValueError(
+                f"unknown distribution {self.kind!r}; allowed: {', '.join(DISTRIBUTIONS)}")
+        shape = DISTRIBUTIONS[self.kind]
+        if len(self.args) != len(shape):
+            raise ValueError(f"{self.kind} takes [{', '.join(shape)}], got {len(self.args)} "
+                             f"value{'s' if len(self.args) != 1 else ''}")
+        if not all(math.isfinite(a) for a in self.args):
+            raise ValueError(f"{self.kind} arguments must be finite numbers")
+        a = self.args
+        match self.kind:
+            case "uniform":
+                ok, need = a[0] < a[1], "low < high"
+            case "normal":
+                ok, need = a[1] > 0, "sd > 0"
+            case "lognormal" | "beta":
+                ok, need = a[0] > 0 and a[1] > 0, f"{' and '.join(f'{x} > 0' for x in shape)}"
+            case _:
+                ok, need = a[0] <= a[1] <= a[2] and a[0] < a[2], "low <= mode <= high, low < high"
+        if not ok:
+            raise ValueError(f"{self.kind} needs {need}")
+
+    @property
+    def centre(self) -> float:
+        """A central value: the median for lognormal, else the mean (mode-weighted)."""
+        a = self.args
+        match self.kind:
+            case "uniform":
+                return (a[0] + a[1]) / 2
+            case "normal" | "lognormal":
+                return a[0]
+            case "beta":
+                return a[0] / (a[0] + a[1])
+            case _:
+                return sum(a) / 3
+
+    @property
+    def support(self) -> tuple[float, float]:
+        a = self.args
+        match self.kind:
+            case "uniform":
+                return (a[0], a[1])
+            case "normal":
+                return (-math.inf, math.inf)
+            case "lognormal":
+                return (0.0, math.inf)
+            case "beta":
+                return (0.0, 1.0)
+            case _:
+                return (a[0], a[2])
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        a = self.args
+        match self.kind:
+            case "uniform":
+                return rng.uniform(a[0], a[1], n)
+            case "normal":
+                return rng.normal(a[0], a[1], n)
+            case "lognormal":
+                return a[0] * np.exp(a[1] * rng.standard_normal(n))
+            case "beta":
+                return rng.beta(a[0], a[1], n)
+            case _:
+                return rng.triangular(a[0], a[1], a[2], n)
+
+    def __str__(self) -> str:
+        return f"{self.kind}({', '.join(f'{x:g}' for x in self.args)})"
+
+
+DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "lognormal": ("median", "sigma"),
+    "beta": ("a", "b"),
+    "triangular": ("low", "mode", "high"),
+}
+
+Value = float | Distribution
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: default, allowed range, unit, meaning and source.
+
+    Draws from a distribution are clipped to ``[low, high]``; ``integer`` parameters are
+    rounded. ``per_party`` parameters are held toward each other actor
+    (``leverage.PAK``); a single value sets it toward all of them.
+    """
+
+    default: Value
+    low: float
+    high: float
+    unit: str
+    meaning: str
+    source: str
+    per_party: bool = False
+    integer: bool = False
+    rung: bool = False
+    flag: bool = False
+
+    def allowed(self) -> str:
+        if self.flag:
+            return "allowed: true or false"
+        if self.rung:
+            return f"allowed: a rung from {Rung(int(self.low)).name.lower()} " \
+                   f"to {Rung(int(self.high)).name.lower()}, by name or number"
+        kind = "a whole number" if self.integer else "a number"
+        return f"allowed: {kind} in [{self.low:g}, {self.high:g}] or a distribution " \
+               f"({', '.join(DISTRIBUTIONS)})"
+
+    def parse(self, raw: Any) -> Value:
+        """A value from a scenario file or a ``--set``; raises ``ValueError`` saying why not."""
+        if self.flag:
+            if isinstance(raw, bool) or raw in (0, 1):
+                return float(raw)
+            raise ValueError(f"expected true or false, got {raw!r}")
+        if self.rung and isinstance(raw, str):
+            return float(Rung.parse(raw))
+        if isinstance(raw, dict):
+            return self._parse_distribution(raw)
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise ValueError(f"expected a number, got {raw!r}")
+        value = float(raw)
+        if not math.isfinite(value):
+            raise ValueError(f"{raw} is not a finite number")
+        if not self.low <= value <= self.high:
+            raise ValueError(f"{value:g} is outside [{self.low:g}, {self.high:g}]")
+        if self.integer and value != round(value):
+            raise ValueError(f"{value:g} is not a whole number")
+        return value
+
+    def _parse_distribution(self, raw: dict) -> Distribution:
+        if len(raw) != 1:
+            raise ValueError(f"a distribution is one key ({', '.join(DISTRIBUTIONS)}), "
+                             f"got {', '.join(map(str, raw)) or 'none'}")
+        ((kind, args),) = raw.items()
+        if kind not in DISTRIBUTIONS:
+            raise ValueError(f"unknown distribution {kind!r}")
+        if not isinstance(args, list) or not all(
+                isinstance(a, int | float) and not isinstance(a, bool) for a in args):
+            raise ValueError(f"{kind} takes a list of numbers [{', '.join(DISTRIBUTIONS[kind])}]")
+        dist = Distribution(kind, tuple(float(a) for a in args))
+        lo, hi = dist.support
+        if hi < self.low or lo > self.high or not self.low <= dist.centre <= self.high:
+            raise ValueError(f"{dist} lies outside [{self.low:g}, {self.high:g}]")
+        return dist
+
+    def draw(self, value: Value, rng: np.random.Generator, n: int) -> float | np.ndarray:
+        """The value for ``n`` replicates: a float, or an array drawn from a distribution."""
+        if not isinstance(value, Distribution):
+            return float(value)
+        drawn = np.clip(value.draw(rng, n), self.low, self.high)
+        return np.round(drawn) if self.integer else drawn
+
+
+DAYS = "days"
+RUNGS = "rungs"
+UTILITY = "utility per day"
+
+STATE: dict[str, Param] = {
+    "capability": Param(
+        0.01, 0, 1, "CINC share",
+        "Composite Index of National Capability; scales the cost of using force against a "
+        "rival by the rival's share of the pair's capabilities",
+        "COW National Material Capabilities v6.0 (2016 values)"),
+    "nuclear": Param(
+        0, 0, 1, "flag", "whether the state has nuclear weapons", "scenario facts", flag=True),
+    "hawkishness": Param(
+        0.0, -5, 5, RUNGS,
+        "how far above the rival's rung the state wants to stand, other things equal",
+        "judgment: 0 is pure reciprocity"),
+    "reciprocity": Param(
+        1.0, 0, 10, "utility per rung²",
+        "weight of the quadratic loss for standing away from the desired rung; the unit in "
+        "which the other utility terms are measured",
+        "numeraire (Signorino 1999: logit utilities are identified only relative to the noise)"),
+    "inertia": Param(
+        1.0, 0, 10, "utility per rung²",
+        "cost of changing stance, quadratic in the rungs moved in a day; it damps the "
+        "day-to-day echo of pure reciprocity", "judgment (organisational inertia, Allison "
+        "1971); with inertia = reciprocity a state moves halfway toward its desired rung"),
+    "restraint": Param(
+        1.5, 0, 10, UTILITY,
+        "daily cost of each rung above normal relations, multiplied by "
+        "(1 + economic_strain + front_burden × other_fronts)",
+        "calibrated to MID base rates in the generic rivalry (docs/ODD.md §7)"),
+    "force_cost": Param(
+        1.0, 0, 20, UTILITY,
+        "extra cost of each rung of force (1 at limited strike, 2 at clashes, 3 at war) "
+        "against a rival of equal capability; scaled by 2 × the rival's share of the pair's "
+        "capability",
+        "calibrated to MID base rates in the generic rivalry (docs/ODD.md §7)"),
+    "nuclear_deterrence": Param(
+        Distribution("uniform", (0.0, 4.0)), 0, 20, UTILITY,
+        "extra cost of clashes or war against a nuclear-armed rival",
+        "Asal & Beardsley 2007; Bell & Miller 2015 find the effect uncertain, hence the wide "
+        "default distribution"),
+    "economic_strain": Param(
+        0.0, 0, 5, "multiplier", "how much economic strain adds to the cost of escalating",
+        "scenario facts"),
+    "other_fronts": Param(
+        0.0, 0, 10, "fronts", "number of other active military fronts", "scenario facts"),
+    "pressure": Param(
+        0.0, 0, 10, RUNGS,
+        "domestic pressure at the start of the scenario; pushes the desired rung up",
+        "scenario facts (0: none)"),
+    "pressure_sensitivity": Param(
+        0.2, 0, 5, "rungs per log(1 + deaths)",
+        "rise in domestic pressure when the state's people are killed (by militants, strikes "
+        "or battle)", "judgment, a sensitivity knob"),
+    "pressure_half_life": Param(
+        14.0, 1, 3650, DAYS, "half-life of domestic pressure", "judgment (news attention cycle)"),
+    "grievance_sensitivity": Param(
+        4.0, 0, 20, "utility per unit of harm",
+        "grievance per unit of harm: a day of force on the state's territory is 1 unit plus "
+        "log(1 + its soldiers killed); a salient militant attack is 1 + log(1 + deaths), "
+        "times the blame put on the host. Harm done to the rival counts against it. "
+        "Grievance is the value of answering in kind, and pulls the desired rung up to the "
+        "offence's",
+        "calibrated to MID base rates in the generic rivalry (docs/ODD.md §7)"),
+    "grievance_half_life": Param(
+        30.0, 1, 3650, DAYS, "half-life of grievance", "judgment"),
+    "election_restraint": Param(
+        0.2, 0, 5, "multiplier",
+        "added to the cost multiplier of using force during an election's run-up window",
+        "Gaubatz 1991 (fewer wars late in the electoral cycle); ×0.7-0.9 hazard "
+        "(parameter-sources §5, judgment)"),
+}
+
+MEDIATOR: dict[str, Param] = {
+    "leverage": Param(
+        0.0, 0, 1, "share", "the mediator's leverage over a party", "scenario facts, judgment",
+        per_party=True),
+    "engage_at": Param(
+        float(Rung.LIMITED_STRIKE), 0, 7, "rung",
+        "the rung either party must reach before the mediator engages", "judgment",
+        integer=True, rung=True),
+    "delay": Param(2.0, 0, 365, DAYS, "days from the first such rung to engagement", "judgment",
+                   integer=True),
+    "duration": Param(
+        14.0, 1, 365, DAYS, "days mediation stays active after the crisis was last that hot",
+        "judgment", integer=True),
+    "stepdown_bonus": Param(
+        1.0, 0, 10, UTILITY,
+        "utility per rung a party steps down while mediation is active, times the "
+        "mediator's leverage over it (manipulative mediators also charge it per rung up)",
+        "Wilkenfeld et al. 2003; Beardsley et al. 2006 (direction); magnitude judgment"),
+    "grievance_relief": Param(
+        0.1, 0, 1, "share per day",
+        "share of each party's grievance a facilitative mediator dissolves per day, times "
+        "its leverage", "Beardsley et al. 2006 (facilitation lasts); magnitude judgment"),
+}
+
+GREAT_POWER: dict[str, Param] = {
+    **MEDIATOR,
+    "engage_at": Param(
+        float(Rung.CLASHES), 0, 7, "rung",
+        "the rung either party must reach before the great power presses", "judgment",
+        integer=True, rung=True),
+}
+
+MILITANT: dict[str, Param] = {
+    "attack_rate": Param(
+        0.0, 0, 10, "attacks per day", "the group's base rate of attacks on a target",
+        "scenario facts (PICSS, PIPS)", per_party=True),
+    "deaths_scale": Param(
+        1.0, 0, 10000, "deaths",
+        "scale of the deaths-per-attack power law: deaths = floor(scale × V^(-1/(α-1)))",
+        "scenario facts"),
+    "tail_alpha": Param(
+        2.4, 1.1, 10, "exponent", "power-law exponent α of deaths per attack",
+        "Clauset, Shalizi & Newman 2009, Table 3: α = 2.4 ± 0.2"),
+    "spoiler": Param(
+        1.0, 0, 20, "relative rise",
+        "rise of the attack rate while the host and target are in a militarized dispute",
+        "judgment (spoilers; Kydd & Walter 2002, direction)"),
+    "suppression": Param(
+        0.5, 0, 1, "share", "fall of the attack rate while host and target cooperate on security",
+        "judgment"),
+    "attribution": Param(
+        0.5, 0, 1, "share", "how far the target blames the host state for the group's attacks",
+        "judgment"),
+}
+
+MODEL: dict[str, Param] = {
+    "war_threshold": Param(
+        1000.0, 1, 1e7, "battle deaths",
+        "interstate battle deaths at which a crisis becomes a war",
+        "Correlates of War (Sarkees & Wayman 2010)"),
+    "deescalation_days": Param(
+        7.0, 1, 365, DAYS, "consecutive days both sides must stay at normal or better",
+        "model definition", integer=True),
+    "force_lethality": Param(
+        0.22, 0, 1, "share", "share of days of force (strikes, clashes) that kill anyone",
+        "MIDI 4.3, 1992-2010: 22% of use-of-force incidents are lethal"),
+    "force_deaths_median": Param(
+        2.0, 0, 10000, "deaths", "median deaths of a lethal day of force",
+        "MIDI 4.3: median 2 per lethal incident"),
+    "force_deaths_sigma": Param(
+        1.67, 0, 5, "log-deaths", "spread (sd of the log) of the deaths of a lethal day of force",
+        "MIDI 4.3: p90 of 17 per lethal incident gives σ = ln(17/2)/1.2816"),
+    "war_deaths_per_day": Param(
+        Distribution("lognormal", (63.0, 2.0)), 0, 1e5, "battle deaths per day",
+        "mean daily battle deaths while both sides are at war",
+        "COW inter-state wars: median 63 per day, IQR 20-296 (σ of the log ≈ 2.0)"),
+    "salience": Param(
+        5.0, 0, 1e6, "deaths",
+        "deaths that make a militant attack move politics; smaller attacks are the "
+        "background of normal relations", "judgment (Rask, 11 killed, made headlines; the "
+        "daily 1-2 death attacks of the Balochistan insurgency do not)"),
+    "front_burden": Param(
+        0.5, 0, 10, "multiplier", "added to the cost multiplier per other active front",
+        "judgment"),
+}
+
+KINDS: dict[str, dict[str, Param]] = {
+    "state": STATE,
+    "mediator": MEDIATOR,
+    "great_power": GREAT_POWER,
+    "militant": MILITANT,
+}
+
+
+@dataclass
+class ParameterSet:
+    """Parameter values for ``n`` live replicates, keyed by path.
+
+    Values drawn from distributions are arrays over replicates; constants stay floats, so
+    numpy broadcasting treats both alike. :meth:`keep` compacts the arrays to the live
+    replicates when others have ended.
+    """
+
+    n: int
+    values: dict[str, float | np.ndarray] = field(default_factory=dict)
+
+    def __getitem__(self, path: str) -> float | np.ndarray:
+        return self.values[path]
+
+    def __setitem__(self, path: str, value: float | np.ndarray) -> None:
+        self.values[path] = value
+
+    def keep(self, index: np.ndarray) -> None:
+        for path, value in self.values.items():
+            if isinstance(value, np.ndarray):
+                self.values[path] = value[index]
+        self.n = len(index)

@@ -1,0 +1,418 @@
+"""Decision rules: how a state chooses its rung toward a rival each day.
+
+Each policy is a small class with its literature reference, the parameters it reads, and a
+``choose`` method that works on all live replicates at once. Policies are found by name in
+a registry; scenario files may only name registered policies (nothing in a scenario file
+is imported or executed). Register your own from Python::
+
+    import sim
+
+    @sim.register_policy("grudger")
+    def grudger(s):                      # s describes one world: s.own, s.rival, s.u, ...
+        return s.rival if s.rival > s.own else s.own - 1
+
+A plain function like this sees one world at a time, so the model calls it once per
+replicate (slower, and it says so); a :class:`Policy` subclass works on arrays. Other
+packages can provide policies through the ``crisis_sim.policies`` entry-point group.
+
+Whatever a policy returns, the state moves at most two rungs a day and reaches war only
+from clashes (:func:`sim.ladder.reachable`), except under ``scripted``, which replays the
+record exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any, ClassVar, NamedTuple, Protocol
+
+import numpy as np
+
+from sim.ladder import MAX_STEP, Rung, reachable
+from sim.parameters import Param
+
+DEFAULT = "quantal_response"
+ENTRY_POINT_GROUP = "crisis_sim.policies"
+
+
+class Situation(Protocol):
+    """What a state sees of one rival when it decides: yesterday's world.
+
+    Arrays hold one value per live replicate; utility terms may be plain floats when they
+    are the same in every replicate.
+    """
+
+    day: int                   # days since the branch date (1 on the first decided day)
+    own: np.ndarray            # own rung toward the rival
+    rival: np.ndarray          # the rival's rung toward us
+    script: np.ndarray         # the rung the historical record gives for today
+    desired: np.ndarray        # τ: rival + hawkishness + rivalry + pressure + grievance (to L)
+    pressure: np.ndarray       # domestic pressure (rungs)
+    grievance: np.ndarray      # grievance toward this rival: harm suffered minus harm done
+    retaliation: np.ndarray    # G, the grievance still to answer (its positive part)
+    offence: np.ndarray        # L, the rung that answers it in kind (0: none)
+    reciprocity: Any           # w, weight of the reciprocity loss
+    inertia: Any               # a, weight of the cost of changing stance
+    escalation_cost: Any       # c, daily cost of each rung above normal
+    force_cost: Any            # F, extra cost of each rung from limited strike up
+    nuclear_cost: Any          # N, extra cost of rungs >= clashes (0 unless the rival is nuclear)
+    stepdown_bonus: Any        # b, mediation's reward per rung stepped down
+    escalation_penalty: Any    # m, manipulative mediation's charge per rung stepped up
+
+    def param(self, name: str) -> Any: ...
+
+
+class Policy:
+    """Base class of decision rules. One instance decides for one state toward one rival.
+
+    Subclasses set ``name``, declare ``parameters`` (read through ``s.param(name)``) and
+    implement :meth:`choose`. Per-replicate memory goes in ``self.memory`` (arrays over live
+    replicates), which the model compacts as replicates end.
+    """
+
+    name: ClassVar[str] = ""
+    parameters: ClassVar[dict[str, Param]] = {}
+    bound_by_ladder: ClassVar[bool] = True
+
+    def __init__(self, n: int) -> None:
+        self.memory: dict[str, np.ndarray] = {}
+
+    def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
+        """Tomorrow's rung in each replicate; ``u`` is one uniform(0, 1) draw per replicate."""
+        raise NotImplementedError
+
+    def keep(self, index: np.ndarray) -> None:
+        """Keep only the replicates at ``index`` (the others have ended)."""
+        for key, array in self.memory.items():
+            self.memory[key] = array[index]
+
+
+_REGISTRY: dict[str, Callable[[int], Policy]] = {}
+_ENTRY_POINTS_LOADED = False
+
+
+def register(name: str, *, replace: bool = False) -> Callable:
+    """Decorator registering a policy under ``name``: a :class:`Policy` subclass, or a plain
+    function of one world (see the module docstring)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
+        raise ValueError(f"policy names are lower_case_with_underscores, got {name!r}")
+
+    def decorate(obj: Any) -> Any:
+        if name in _REGISTRY and not replace:
+            raise ValueError(f"a policy named {name!r} is already registered "
+                             "(pass replace=True to replace it)")
+        if isinstance(obj, type) and issubclass(obj, Policy):
+            obj.name = name
+            _REGISTRY[name] = obj
+        elif callable(obj):
+            _REGISTRY[name] = _scalar_factory(name, obj)
+        else:
+            raise TypeError("register a Policy subclass or a function of one world")
+        return obj
+
+    return decorate
+
+
+def _load_entry_points() -> None:
+    global _ENTRY_POINTS_LOADED
+    if _ENTRY_POINTS_LOADED:
+        return
+    _ENTRY_POINTS_LOADED = True
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name not in _REGISTRY:
+            register(ep.name)(ep.load())
+
+
+def is_registered(name: str) -> bool:
+    if name not in _REGISTRY:
+        _load_entry_points()
+    return name in _REGISTRY
+
+
+def get(name: str) -> Any:
+    """The policy factory registered under ``name`` (call it with the replicate count)."""
+    if not is_registered(name):
+        raise KeyError(f"unknown policy {name!r}; registered: {', '.join(names())}")
+    return _REGISTRY[name]
+
+
+def names() -> list[str]:
+    _load_entry_points()
+    return sorted(_REGISTRY)
+
+
+# --------------------------------------------------------------------------- the policies
+
+OFFSETS = np.arange(-MAX_STEP, MAX_STEP + 1)
+
+
+@register("quantal_response")
+class QuantalResponse(Policy):
+    r"""Logit quantal response: choose among reachable rungs with probability ∝ exp(β·U).
+
+    .. math::
+
+        U(k) = -w\,(k-\tau)^2 - a\,(k-r)^2 - c\,\max(0, k-1) - F\,\max(0, k-4)
+               - N\,[k \ge 6] + G\,[k \ge L] + b\,\max(0, r-k) - m\,\max(0, k-r)
+
+    with τ the desired rung (the rival's rung pushed up by hawkishness, rivalry, domestic
+    pressure, and grievance up to the rung L of the offence), G the grievance still to be
+    answered, which answering in kind at rung L or above would settle, r the state's
+    current rung, w the weight of reciprocity, a
+    inertia (the cost of changing stance, which damps the echo of pure reciprocity), c the
+    daily cost of each rung of hostility above normal relations, F the extra cost of each
+    rung of force, N nuclear
+    deterrence,
+    b mediation's reward for stepping down and m a manipulative mediator's charge for
+    stepping up. β is how deliberate the leadership is: β → ∞ is the best response, β = 0 a
+    uniform choice among the reachable rungs.
+
+    References
+    ----------
+    McKelvey, R. D. & Palfrey, T. R. (1995). Quantal response equilibria for normal form
+    games. *Games and Economic Behavior* 10(1): 6-38.
+    Signorino, C. S. (1999). Strategic interaction and the statistical analysis of
+    international conflict. *American Political Science Review* 93(2): 279-297.
+    """
+
+    parameters: ClassVar[dict[str, Param]] = {
+        "beta": Param(
+            2.0, 0, 100, "1/utility", "how deliberate the leadership is (logit precision β)",
+            "no portable value exists (Signorino 1999); λ ≈ 1 with utilities of order 1, "
+            "1-5 a defensible range (parameter-sources §7)"),
+    }
+
+    def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
+        return quantal_choice(self.utilities(s), s.own, s.param("beta"), u)
+
+    @staticmethod
+    def utilities(s: Situation) -> np.ndarray:
+        """U(k) for k = own-2 … own+2, one row per offset (rows off the ladder are -inf)."""
+        own = s.own.astype(np.float64)
+        rows = np.empty((len(OFFSETS), len(own)))
+        for row, offset in zip(rows, OFFSETS, strict=True):
+            k = own + offset
+            gap = k - s.desired
+            row[:] = -s.reciprocity * gap * gap - s.inertia * offset * offset
+            row -= s.escalation_cost * np.maximum(k - Rung.NORMAL, 0)
+            row -= s.force_cost * np.maximum(k - Rung.POSTURE, 0)
+            row -= s.nuclear_cost * (k >= Rung.CLASHES)
+            row += s.retaliation * ((k >= s.offence) & (s.offence > 0))
+            if offset < 0:
+                row -= offset * s.stepdown_bonus
+            elif offset > 0:
+                row -= offset * s.escalation_penalty
+        return rows
+
+
+def quantal_choice(utility: np.ndarray, own: np.ndarray, beta: Any,
+                   u: np.ndarray) -> np.ndarray:
+    """Draw a rung with probability ∝ exp(β·U) among the rungs reachable from ``own``.
+
+    ``utility`` has one row per offset in :data:`OFFSETS`; ``u`` is uniform(0, 1).
+    """
+    low, high = reachable(own)
+    k = own.astype(np.int16) + OFFSETS[:, None]
+    allowed = (k >= low) & (k <= high)
+    logits = np.where(allowed, beta * utility, -np.inf)
+    weights = np.exp(logits - logits.max(axis=0))
+    cumulative = np.cumsum(weights, axis=0)
+    index = (cumulative <= u * cumulative[-1]).sum(axis=0)
+    return np.clip(own + index - MAX_STEP, low, high)
+
+
+@register("tit_for_tat")
+class TitForTat(Policy):
+    """Generous tit-for-tat: match the rival's rung; after hostility, forgive with
+    probability q and return to normal relations instead.
+
+    References
+    ----------
+    Axelrod, R. (1984). *The Evolution of Cooperation*. Basic Books.
+    Nowak, M. A. & Sigmund, K. (1992). Tit for tat in heterogeneous populations. *Nature*
+    355: 250-253. With Axelrod's payoffs the optimal generosity is q = 1/3.
+    """
+
+    parameters: ClassVar[dict[str, Param]] = {
+        "forgiveness": Param(
+            1 / 3, 0, 1, "probability",
+            "chance of answering hostility with normal relations instead of in kind",
+            "Nowak & Sigmund 1992: q = min(1-(T-R)/(R-S), (R-P)/(T-P)) = 1/3"),
+    }
+
+    def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
+        forgives = (s.rival > Rung.NORMAL) & (u < s.param("forgiveness"))
+        return np.where(forgives, Rung.NORMAL, s.rival)
+
+
+@register("grit")
+class GRIT(Policy):
+    """Graduated Reciprocation in Tension-reduction: announced unilateral steps down.
+
+    Every ``grit_interval`` days the state steps down one rung, and keeps doing so for up to
+    ``grit_initiatives`` steps even if the rival does not reciprocate; when the rival steps
+    below it, it follows, and when the rival climbs (exploitation), it answers precisely and
+    in kind.
+
+    References
+    ----------
+    Osgood, C. E. (1962). *An Alternative to War or Surrender*. University of Illinois Press.
+    Lindskold, S. (1978). Trust development, the GRIT proposal, and the effects of
+    conciliatory acts on conflict and cooperation. *Psychological Bulletin* 85(4): 772-793.
+    """
+
+    parameters: ClassVar[dict[str, Param]] = {
+        "grit_initiatives": Param(
+            3.0, 0, 20, "steps", "unreciprocated initiatives before waiting for the rival",
+            "Osgood 1962 gave no number; 3 (2-5), parameter-sources §9", integer=True),
+        "grit_interval": Param(
+            7.0, 1, 365, "days", "days between initiatives",
+            "about 1-2 weeks, the tempo of MID incidents (parameter-sources §3, §9)",
+            integer=True),
+    }
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self.memory = {"since": np.full(n, 10_000, np.int16),
+                       "unanswered": np.zeros(n, np.int16),
+                       "rival_before": np.full(n, -1, np.int8)}
+
+    def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
+        m = self.memory
+        seen = m["rival_before"] >= 0
+        exploited = seen & (s.rival > m["rival_before"]) & (s.rival > s.own)
+        reciprocated = seen & (s.rival < m["rival_before"])
+        since = m["since"] + 1
+        due = ((since >= s.param("grit_interval"))
+               & (m["unanswered"] < s.param("grit_initiatives"))
+               & (s.own > Rung.COOPERATION) & ~exploited)
+        target = np.where(exploited | (s.rival < s.own), s.rival, s.own - due)
+        m["unanswered"] = np.where(reciprocated, 0, m["unanswered"] + due).astype(np.int16)
+        m["since"] = np.where(due, 0, since).astype(np.int16)
+        m["rival_before"] = s.rival.astype(np.int8)
+        return target
+
+
+@register("richardson")
+class Richardson(Policy):
+    r"""Richardson's arms-race dynamics on the ladder: a continuous hostility x moves by
+
+    .. math:: \Delta x = k\,(y - 1) - a\,(x - 1) + a\,g
+
+    where y is the rival's rung, k the reaction (defence) coefficient, a fatigue, and g the
+    state's grievance in rungs (desired rung minus the rival's). The rung is x rounded
+    stochastically (up with probability equal to its fractional part). With k < a the pair
+    settles; with k > a it spirals. The published coefficients are annual and for arms
+    budgets (parameter-sources §8), so the daily defaults here are a judgment to sweep.
+
+    References
+    ----------
+    Richardson, L. F. (1960). *Arms and Insecurity*. Boxwood Press.
+    """
+
+    parameters: ClassVar[dict[str, Param]] = {
+        "reaction": Param(0.3, 0, 5, "per day", "reaction to the rival's hostility (k)",
+                          "judgment; annual fits give k ≈ 0.2/yr for arms budgets"),
+        "fatigue": Param(0.4, 0, 5, "per day", "fatigue, pull back toward normal (a)",
+                         "judgment; annual fits give a ≈ 0.05-0.25/yr"),
+    }
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self.memory = {"x": np.full(n, np.nan)}
+
+    def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
+        x = np.where(np.isnan(self.memory["x"]), s.own, self.memory["x"])
+        k, a = s.param("reaction"), s.param("fatigue")
+        grievance = s.desired - s.rival
+        x = x + k * (s.rival - Rung.NORMAL) - a * (x - Rung.NORMAL) + a * grievance
+        x = np.clip(x, Rung.COOPERATION, Rung.WAR)
+        self.memory["x"] = x
+        return np.floor(x + u)
+
+
+@register("hawk")
+class Hawk(Policy):
+    """Climbs as fast as the ladder allows, to ``ceiling`` (war by default). A reference
+    point for the security dilemma (Jervis 1978, *World Politics* 30(2))."""
+
+    parameters: ClassVar[dict[str, Param]] = {
+        "ceiling": Param(float(Rung.WAR), 0, 7, "rung", "the highest rung the hawk climbs to",
+                         "definition", integer=True, rung=True),
+    }
+
+    def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
+        return np.full(len(s.own), s.param("ceiling"))
+
+
+@register("dove")
+class Dove(Policy):
+    """Steps toward cooperation whatever the rival does: unconditional conciliation, the
+    foil to tit-for-tat (Axelrod 1984's ALLC; the dove of the hawk-dove game, Maynard Smith
+    & Price 1973, *Nature* 246)."""
+
+    def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
+        return np.full(len(s.own), Rung.COOPERATION)
+
+
+@register("scripted")
+class Scripted(Policy):
+    """Follows the historical record in the scenario's timeline, after the branch too: each
+    recorded action holds until the next (a use of force lasts its ``days``, then the prior
+    stance returns). For counterfactuals in which one side behaves exactly as it did."""
+
+    bound_by_ladder: ClassVar[bool] = False
+
+    def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
+        return s.script
+
+
+# --------------------------------------------------------------------------- one world at a time
+
+
+class OneWorld(NamedTuple):
+    """One replicate's situation, for policies written for a single world."""
+
+    day: int
+    own: int
+    rival: int
+    desired: float
+    pressure: float
+    grievance: float
+    u: float
+
+
+class ScalarPolicyWarning(UserWarning):
+    """A policy written for one world is run once per replicate."""
+
+
+def _scalar_factory(name: str, function: Callable[[OneWorld], int]) -> Callable[[int], Policy]:
+    def factory(n: int) -> Policy:
+        if n > 1:
+            warnings.warn(f"policy {name!r} is a function of one world: it runs once per "
+                          f"replicate, so {n:,} replicates will be slow; write a Policy "
+                          "subclass to work on arrays", ScalarPolicyWarning, stacklevel=2)
+        return _ScalarPolicy(n, function)
+
+    factory.parameters = {}  # type: ignore[attr-defined]
+    return factory
+
+
+class _ScalarPolicy(Policy):
+    def __init__(self, n: int, function: Callable[[OneWorld], int]) -> None:
+        super().__init__(n)
+        self.function = function
+
+    def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
+        n = len(s.own)
+        columns = {key: np.broadcast_to(np.asarray(getattr(s, key), dtype=float), (n,))
+                   for key in ("desired", "pressure", "grievance")}
+        out = np.empty(n, np.int16)
+        for i in range(n):
+            world = OneWorld(s.day, int(s.own[i]), int(s.rival[i]),
+                             float(columns["desired"][i]), float(columns["pressure"][i]),
+                             float(columns["grievance"][i]), float(u[i]))
+            out[i] = int(self.function(world))
+        return out

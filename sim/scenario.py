@@ -1,0 +1,793 @@
+"""Scenario files: the schema, loading and validation, overrides (``--set``) and variants.
+
+A scenario is a TOML file (read with :mod:`tomllib`; nothing in it is executed) with the
+tables ``[scenario]``, ``[model]``, ``[[actor]]``, ``[[dyad]]``, ``[[event]]`` and
+``[variant.NAME]``; ``docs/scenario-format.md`` describes every key. :func:`load` checks
+the structure with pydantic, then the meaning (references between actors, dates, parameter
+names and ranges), and reports every problem at once as ``FILE:LINE: field: what is wrong;
+what is allowed``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from sim import policies
+from sim.errors import InputError
+from sim.ladder import Rung
+from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Param, Value
+
+MAX_BYTES = 1 << 20
+"""Scenario and experiment files larger than this (1 MiB) are refused."""
+
+MAX_ACTORS = 64
+MAX_EVENTS = 5000
+MAX_DAYS = 3650
+
+ID = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
+NAME = r"^[a-z][a-z0-9_]{0,63}$"
+
+ACTOR_KINDS = ("state", "mediator", "great_power", "militant")
+EVENT_KINDS = ("action", "attack", "election", "front", "mediation", "statement")
+STYLES = ("facilitative", "manipulative")
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
+Text = Annotated[str, Field(max_length=4000)]
+RungLike = int | str
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ScenarioTable(_Table):
+    id: Annotated[str, Field(pattern=NAME)]
+    title: Text
+    start: Day
+    branch: Day
+    horizon: Annotated[int, Field(ge=1, le=MAX_DAYS)] | Day
+    focus: Annotated[list[str], Field(min_length=2, max_length=2)] | None = None
+    description: Text = ""
+    sources: Annotated[list[Text], Field(max_length=200)] = []
+
+
+class ActorTable(_Table):
+    id: Annotated[str, Field(pattern=ID)]
+    name: Text
+    kind: Literal["state", "mediator", "great_power", "militant"]
+    policy: str | None = None
+    style: Literal["facilitative", "manipulative"] | None = None
+    parties: Annotated[list[str], Field(max_length=MAX_ACTORS)] | None = None
+    host: str | None = None
+    targets: Annotated[list[str], Field(max_length=MAX_ACTORS)] = []
+    parameters: dict[str, Any] = {}
+    note: Text = ""
+    sources: Annotated[list[Text], Field(max_length=200)] = []
+
+
+class DyadTable(_Table):
+    actors: Annotated[list[str], Field(min_length=2, max_length=2)]
+    initial: RungLike | Annotated[list[RungLike], Field(min_length=2, max_length=2)] = "normal"
+    rivalry: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
+    note: Text = ""
+
+
+class EventTable(_Table):
+    id: Annotated[str, Field(pattern=NAME)] | None = None
+    date: Day
+    kind: Literal["action", "attack", "election", "front", "mediation", "statement"]
+    actor: str | None = None
+    target: str | None = None
+    rung: RungLike | None = None
+    deaths: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
+    change: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] | None = None
+    window: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
+    cameo: Annotated[str, Field(pattern=r"^(0[1-9]|1[0-9]|20)[0-9]{0,2}$")] | None = None
+    note: Text = ""
+    source: Text = ""
+
+
+class VariantTable(_Table):
+    description: Text = ""
+    set: dict[str, Any] = {}
+    drop_events: Annotated[list[str], Field(max_length=MAX_EVENTS)] = []
+
+
+class ScenarioFile(_Table):
+    scenario: ScenarioTable
+    model: dict[str, Any] = {}
+    actor: Annotated[list[ActorTable], Field(min_length=1, max_length=MAX_ACTORS)]
+    dyad: Annotated[list[DyadTable], Field(min_length=1, max_length=MAX_ACTORS)]
+    event: Annotated[list[EventTable], Field(max_length=MAX_EVENTS)] = []
+    variant: dict[str, VariantTable] = {}
+
+
+# --------------------------------------------------------------------------- the result
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An actor as the model needs it. ``parameters`` holds only what the file sets;
+    per-party parameters map each party's id to its value."""
+
+    id: str
+    name: str
+    kind: str
+    policy: str | None = None
+    style: str | None = None
+    parties: tuple[str, ...] = ()
+    host: str | None = None
+    targets: tuple[str, ...] = ()
+    parameters: dict[str, Value | dict[str, Value]] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+    @property
+    def parameter_table(self) -> dict[str, Param]:
+        """Every parameter this actor has: its kind's and, for a state, its policy's."""
+        table = dict(KINDS[self.kind])
+        if self.policy:
+            table.update(policies.get(self.policy).parameters)
+        return table
+
+
+@dataclass(frozen=True)
+class Dyad:
+    a: str
+    b: str
+    initial: tuple[Rung, Rung]
+    rivalry: float
+
+    @property
+    def id(self) -> str:
+        return f"{self.a}-{self.b}"
+
+
+@dataclass(frozen=True)
+class Event:
+    date: date
+    kind: str
+    actor: str | None = None
+    target: str | None = None
+    rung: Rung | None = None
+    deaths: int = 0
+    days: int | None = None
+    change: float | None = None
+    window: int | None = None
+    cameo: str | None = None
+    note: str = ""
+    source: str = ""
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. Build one with :func:`load` (or :meth:`override` another)."""
+
+    id: str
+    title: str
+    start: date
+    branch: date
+    end: date
+    focus: tuple[str, str]
+    actors: tuple[Actor, ...]
+    dyads: tuple[Dyad, ...]
+    events: tuple[Event, ...]
+    model_parameters: dict[str, Value]
+    variants: dict[str, str]
+    description: str
+    sources: tuple[str, ...]
+    path: str
+    sha256: str
+    raw: dict = field(repr=False, compare=False)
+    text: str = field(repr=False, compare=False, default="")
+    applied: tuple[str, ...] = ()
+
+    @property
+    def horizon(self) -> int:
+        """Days simulated after the branch date."""
+        return (self.end - self.branch).days
+
+    @property
+    def days(self) -> int:
+        """Days from the start to the end date, inclusive."""
+        return (self.end - self.start).days + 1
+
+    def day(self, when: date) -> int:
+        return (when - self.start).days
+
+    def date(self, day: int) -> date:
+        return self.start + timedelta(days=day)
+
+    def actor(self, actor_id: str) -> Actor:
+        return next(a for a in self.actors if a.id == actor_id)
+
+    def of_kind(self, *kinds: str) -> list[Actor]:
+        return [a for a in self.actors if a.kind in kinds]
+
+    def override(self, sets: dict[str, Any] | None = None, variant: str | None = None,
+                 branch: date | None = None, horizon: int | None = None) -> Scenario:
+        """A new scenario with a variant, ``--set`` overrides, and another branch or horizon.
+
+        Raises :class:`InputError` naming the override that is wrong.
+        """
+        sets = dict(sets or {})
+        if branch is not None:
+            sets["scenario.branch"] = branch
+        if horizon is not None:
+            sets["scenario.horizon"] = horizon
+        return _build(self.raw, self.path, self.sha256, self.text, variant, sets, self.applied)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def read_toml(path: str | Path, what: str = "scenario") -> tuple[dict, str, str]:
+    """Read a TOML file with the checks every input file gets: it exists, is a file, is at
+    most :data:`MAX_BYTES`, is UTF-8 text and parses. Returns (document, text, sha256)."""
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise InputError(f"{name}: no such file; give the path of a {what} file (.toml)")
+    if not path.is_file():
+        raise InputError(f"{name}: is a directory, not a file; give a {what} file (.toml)")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(f"{name}: file is {size:,} bytes; allowed: at most {MAX_BYTES:,}")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{name}: not UTF-8 text (byte {err.start}); allowed: a UTF-8 "
+                         "TOML file") from None
+    if "\x00" in text:
+        raise InputError(f"{name}: contains NUL bytes; allowed: a UTF-8 TOML file")
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(err))
+        where = f"{name}:{found.group(1)}" if found else name
+        raise InputError(f"{where}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise InputError(f"{name}: nested too deeply; allowed: ordinary TOML tables") from None
+    return doc, text, hashlib.sha256(data).hexdigest()
+
+
+def load(path: str | Path, variant: str | None = None, sets: dict[str, Any] | None = None,
+         branch: date | None = None, horizon: int | None = None) -> Scenario:
+    """Load and validate a scenario file, with an optional variant and overrides.
+
+    Raises :class:`~sim.errors.InputError` listing every problem.
+    """
+    doc, text, digest = read_toml(path)
+    sets = dict(sets or {})
+    if branch is not None:
+        sets["scenario.branch"] = branch
+    if horizon is not None:
+        sets["scenario.horizon"] = horizon
+    return _build(doc, str(path), digest, text, variant, sets, ())
+
+
+def parse_set(assignment: str) -> tuple[str, Any]:
+    """``"actor.PAK.restraint=0.8"`` → ``("actor.PAK.restraint", 0.8)``.
+
+    The value is read as a TOML value (numbers, true/false, dates, ``{uniform = [0, 1]}``);
+    anything else is taken as a bare word (a policy or style name).
+    """
+    path, sep, text = assignment.partition("=")
+    path, text = path.strip(), text.strip()
+    if not sep or not path or not text:
+        raise InputError(f"--set {assignment}: expected PATH=VALUE, e.g. actor.PAK.restraint=0.8")
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text
+    return path, value
+
+
+def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
+           sets: dict[str, Any], applied: tuple[str, ...]) -> Scenario:
+    original = doc
+    doc = copy.deepcopy(doc)
+    where = _Locator(path, text)
+    problems: list[str] = []
+    overridden: dict[tuple, str] = {}
+    if variant is not None:
+        variants = doc.get("variant") if isinstance(doc.get("variant"), dict) else {}
+        if variant not in variants:
+            known = ", ".join(variants) or "none defined"
+            raise InputError(f"--variant {variant}: no such variant in {path}; allowed: {known}")
+        spec = variants[variant] if isinstance(variants[variant], dict) else {}
+        for key, value in (spec.get("set") or {}).items():
+            loc = _apply(doc, key, value, f"{path}: variant.{variant}.set.{key}", problems)
+            if loc:
+                overridden[loc] = f"variant.{variant}.set.{key}"
+        drop = set(spec.get("drop_events") or [])
+        events = doc.get("event") if isinstance(doc.get("event"), list) else []
+        known = {e.get("id") for e in events if isinstance(e, dict)}
+        for ident in sorted(drop - known, key=str):
+            problems.append(f"{path}: variant.{variant}.drop_events: no event with id "
+                            f"{ident!r}; allowed: the id of an [[event]]")
+        if isinstance(doc.get("event"), list):
+            doc["event"] = [e for e in doc["event"]
+                            if not (isinstance(e, dict) and e.get("id") in drop)]
+        applied = (*applied, f"variant {variant}")
+    for key, value in sets.items():
+        loc = _apply(doc, key, value, f"--set {key}", problems)
+        if loc:
+            overridden[loc] = f"--set {key}={_show(value)}"
+        applied = (*applied, f"{key}={_show(value)}")
+    if problems:
+        raise InputError(problems)
+    try:
+        table = ScenarioFile.model_validate(doc)
+    except ValidationError as err:
+        raise InputError([_structural(e, doc, where, overridden) for e in err.errors()]) \
+            from None
+    checker = _Checker(table, where, overridden, _written_end(original))
+    scenario = checker.build(path, digest, doc, text, applied)
+    if checker.problems:
+        raise InputError(checker.problems)
+    if variant is None and not sets:
+        for name in table.variant:  # every variant must itself give a valid scenario
+            try:
+                _build(doc, path, digest, text, name, {}, ())
+            except InputError as err:
+                raise InputError(err.problems) from None
+    return scenario
+
+
+def _written_end(doc: dict) -> date | None:
+    """The end date the file itself gives (before overrides), if it gives a valid one."""
+    table = doc.get("scenario") if isinstance(doc.get("scenario"), dict) else {}
+    branch, horizon = _iso_date(table.get("branch")), _iso_date(table.get("horizon"))
+    if isinstance(horizon, date):
+        return horizon
+    if isinstance(branch, date) and isinstance(horizon, int) and not isinstance(horizon, bool):
+        return branch + timedelta(days=min(max(horizon, 0), MAX_DAYS))
+    return None
+
+
+def _show(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> tuple | None:
+    """Write one override into the raw document; return its location, or record a problem."""
+    parts = key.split(".")
+    head = parts[0]
+    if head == "scenario" and len(parts) == 2 and parts[1] in ("branch", "horizon"):
+        doc.setdefault("scenario", {})[parts[1]] = value
+        return ("scenario", parts[1])
+    if head == "model" and len(parts) == 2:
+        if parts[1] not in MODEL:
+            problems.append(f"{label}: unknown model parameter {parts[1]!r}; allowed: "
+                            f"{', '.join(MODEL)}")
+            return None
+        doc.setdefault("model", {})[parts[1]] = value
+        return ("model", parts[1])
+    if head == "actor" and len(parts) in (3, 4):
+        actors = doc.get("actor") if isinstance(doc.get("actor"), list) else []
+        index = next((i for i, a in enumerate(actors)
+                      if isinstance(a, dict) and a.get("id") == parts[1]), None)
+        if index is None:
+            known = ", ".join(str(a.get("id")) for a in actors if isinstance(a, dict))
+            problems.append(f"{label}: no actor {parts[1]!r}; actors: {known}")
+            return None
+        actor = actors[index]
+        name = parts[2]
+        if name in ("policy", "style") and len(parts) == 3:
+            actor[name] = value
+            return ("actor", index, name)
+        table = _parameter_table(actor)
+        if name not in table:
+            problems.append(f"{label}: {parts[1]} ({actor.get('kind')}) has no parameter "
+                            f"{name!r}; allowed: {', '.join(sorted(table))}")
+            return None
+        params = actor.setdefault("parameters", {})
+        if len(parts) == 3:
+            params[name] = value
+            return ("actor", index, "parameters", name)
+        if not table[name].per_party:
+            problems.append(f"{label}: {name} is not held toward a party; use "
+                            f"actor.{parts[1]}.{name}=VALUE")
+            return None
+        current = params.get(name)
+        if not isinstance(current, dict):
+            parties = actor.get("parties") or actor.get("targets") or []
+            current = {p: current for p in parties if current is not None}
+        current[parts[3]] = value
+        params[name] = current
+        return ("actor", index, "parameters", name, parts[3])
+    if head == "dyad" and len(parts) == 3 and parts[2] in ("initial", "rivalry"):
+        dyads = doc.get("dyad") if isinstance(doc.get("dyad"), list) else []
+        for i, d in enumerate(dyads):
+            members = d.get("actors") if isinstance(d, dict) else None
+            if isinstance(members, list) and "-".join(map(str, members)) in (
+                    parts[1], "-".join(map(str, reversed(members)))):
+                d[parts[2]] = value
+                return ("dyad", i, parts[2])
+        known = ", ".join("-".join(map(str, d.get("actors", []))) for d in dyads
+                          if isinstance(d, dict))
+        problems.append(f"{label}: no dyad {parts[1]!r}; dyads: {known}")
+        return None
+    problems.append(
+        f"{label}: unknown path; allowed: scenario.branch, scenario.horizon, model.PARAM, "
+        "actor.ID.PARAM, actor.ID.PARAM.PARTY, actor.ID.policy, actor.ID.style, "
+        "dyad.A-B.initial, dyad.A-B.rivalry")
+    return None
+
+
+def _parameter_table(actor: dict) -> dict[str, Param]:
+    kind = actor.get("kind")
+    table = dict(KINDS.get(kind, {}))
+    if kind == "state":
+        name = actor.get("policy") or policies.DEFAULT
+        if isinstance(name, str) and policies.is_registered(name):
+            table.update(policies.get(name).parameters)
+    return table
+
+
+# --------------------------------------------------------------------------- problems
+
+
+class _Locator:
+    """Finds the line of a field in the TOML text, for error messages (best effort)."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line(self, loc: tuple) -> int | None:
+        if not self.lines:
+            return None
+        found: int | None = None
+        start = 0
+        array: str | None = None
+        for part in loc:
+            if isinstance(part, int):
+                if array is None:
+                    continue
+                headers = [i for i, text in enumerate(self.lines)
+                           if re.match(rf"\s*\[\[\s*{re.escape(array)}\s*\]\]", text)]
+                if part < len(headers):
+                    found = start = headers[part]
+                continue
+            key = re.escape(str(part))
+            pattern = re.compile(
+                rf"^\s*(\[\[?\s*([\w.\"-]+\.)?\"?{key}\"?\s*\]\]?|\"?{key}\"?\s*=)"
+                rf"|[{{,]\s*\"?{key}\"?\s*=")
+            hit = next((i for i in range(start, len(self.lines))
+                        if pattern.search(self.lines[i])), None)
+            array = str(part)
+            if hit is not None:
+                found = start = hit
+        return None if found is None else found + 1
+
+    def at(self, loc: tuple, overridden: dict[tuple, str]) -> str:
+        for length in range(len(loc), 0, -1):
+            if loc[:length] in overridden:
+                return f"{self.path}: {overridden[loc[:length]]}"
+        line = self.line(loc)
+        return f"{self.path}:{line}" if line else self.path
+
+
+def _field(loc: tuple, doc: dict) -> str:
+    """A field path for humans: ``actor[PAK].parameters.restraint``."""
+    out: list[str] = []
+    node: Any = doc
+    for part in loc:
+        if isinstance(part, int) and out:
+            label = str(part)
+            if isinstance(node, list) and part < len(node) and isinstance(node[part], dict):
+                ident = node[part].get("id") or node[part].get("actors")
+                if isinstance(ident, str):
+                    label = ident
+                elif isinstance(ident, list):
+                    label = "-".join(map(str, ident))
+            out[-1] += f"[{label}]"
+        else:
+            out.append(str(part))
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return ".".join(out)
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    model: Any = ScenarioFile
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = getattr(model, "model_fields", {}).get(part)
+        if info is None:
+            return []
+        model = _table_type(info.annotation)
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def _table_type(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _table_type(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _structural(error: dict, doc: dict, where: _Locator, overridden: dict) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+    kind = error["type"]
+    got = error.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc)
+        problem = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+    elif kind == "missing":
+        problem = "missing; this key is required"
+    else:
+        message = error["msg"].replace("Input should be", "should be")
+        if kind == "union_tag_invalid" or "union" in kind:
+            message = "has the wrong type"
+        shown = repr(got)
+        problem = f"{message}; got {shown if len(shown) < 60 else shown[:57] + '...'}"
+    return f"{where.at(loc, overridden)}: {_field(loc, doc)}: {problem}"
+
+
+class _Checker:
+    """The meaning of a structurally valid scenario: references, dates, parameters."""
+
+    def __init__(self, table: ScenarioFile, where: _Locator, overridden: dict,
+                 written_end: date | None) -> None:
+        self.t = table
+        self.where = where
+        self.overridden = overridden
+        self.written_end = written_end
+        self.problems: list[str] = []
+        self.doc: dict = {}
+
+    def problem(self, loc: tuple, message: str) -> None:
+        self.problems.append(f"{self.where.at(loc, self.overridden)}: "
+                             f"{_field(loc, self.doc)}: {message}")
+
+    def build(self, path: str, digest: str, doc: dict, text: str, applied: tuple) -> Scenario:
+        self.doc = doc
+        t = self.t
+        s = t.scenario
+        end = s.horizon if isinstance(s.horizon, date) else s.branch + timedelta(days=s.horizon)
+        if s.branch < s.start:
+            self.problem(("scenario", "branch"), f"{s.branch} is before the start {s.start}; "
+                         "allowed: a date from the start on")
+        if end <= s.branch:
+            self.problem(("scenario", "horizon"), f"the branch {s.branch} is not before the "
+                         f"horizon {end}; allowed: a horizon after the branch")
+        elif (end - s.start).days + 1 > MAX_DAYS:
+            self.problem(("scenario", "horizon"), f"{(end - s.start).days + 1} days from start "
+                         f"to horizon; allowed: at most {MAX_DAYS}")
+        actors = self.actors()
+        kinds = {a.id: a.kind for a in actors}
+        dyads = self.dyads(kinds)
+        focus = self.focus(dyads)
+        events = self.events(kinds, dyads, s.start, max(end, self.written_end or end))
+        events = [e for e in events if e.date <= end]  # a shorter run ends before them
+        model_parameters = self.parameters(("model",), t.model, MODEL, ())
+        for name in t.variant:
+            if not re.match(NAME, name):
+                self.problem(("variant", name), "variant names are lower_case_with_underscores")
+        return Scenario(
+            id=s.id, title=s.title, start=s.start, branch=s.branch, end=end, focus=focus,
+            actors=tuple(actors), dyads=tuple(dyads), events=tuple(events),
+            model_parameters=model_parameters,
+            variants={k: v.description for k, v in t.variant.items()},
+            description=s.description, sources=tuple(s.sources), path=path, sha256=digest,
+            raw=doc, text=text, applied=applied)
+
+    def actors(self) -> list[Actor]:
+        seen: set[str] = set()
+        states = {a.id for a in self.t.actor if a.kind == "state"}
+        out = []
+        for i, a in enumerate(self.t.actor):
+            loc = ("actor", i)
+            if a.id in seen:
+                self.problem((*loc, "id"), f"duplicate actor id {a.id!r}; ids must be unique")
+            seen.add(a.id)
+            policy = None
+            if a.kind == "state":
+                policy = a.policy or policies.DEFAULT
+                if not policies.is_registered(policy):
+                    self.problem((*loc, "policy"), f"unknown policy {policy!r}; allowed: "
+                                 f"{', '.join(policies.names())} (register others from Python)")
+                    policy = None
+            elif a.policy is not None:
+                self.problem((*loc, "policy"), f"only states have a policy; {a.id} is a {a.kind}")
+            mediating = a.kind in ("mediator", "great_power")
+            if a.style is not None and not mediating:
+                self.problem((*loc, "style"), "only mediators and great powers have a style")
+            if a.parties is not None and not mediating:
+                self.problem((*loc, "parties"), "only mediators and great powers have parties")
+            if a.kind != "militant" and (a.host is not None or a.targets):
+                self.problem((*loc, "host" if a.host is not None else "targets"),
+                             "only militant groups have a host and targets")
+            parties: tuple[str, ...] = ()
+            if mediating:
+                parties = tuple(a.parties) if a.parties else tuple(self.t.scenario.focus or (
+                    self.t.dyad[0].actors if self.t.dyad else ()))
+                for j, p in enumerate(parties):
+                    if p not in states:
+                        self.problem((*loc, "parties", j), f"{p!r} is not a state in this "
+                                     f"scenario; allowed: {', '.join(sorted(states))}")
+            if a.kind == "militant":
+                if a.host is not None and a.host not in states:
+                    self.problem((*loc, "host"), f"{a.host!r} is not a state in this scenario; "
+                                 "allowed: a state's id, or leave host out (outside the scenario)")
+                if not a.targets:
+                    self.problem((*loc, "targets"), "a militant group needs at least one target")
+                for j, target in enumerate(a.targets):
+                    if target not in states:
+                        self.problem((*loc, "targets", j), f"{target!r} is not a state in this "
+                                     f"scenario; allowed: {', '.join(sorted(states))}")
+                parties = tuple(a.targets)
+            table = dict(KINDS[a.kind])
+            if policy:
+                table.update(policies.get(policy).parameters)
+            params = self.parameters((*loc, "parameters"), a.parameters, table, parties)
+            style = a.style or ({"mediator": "facilitative", "great_power": "manipulative"}
+                                .get(a.kind))
+            out.append(Actor(
+                id=a.id, name=a.name, kind=a.kind, policy=policy, style=style,
+                parties=parties if mediating else (), host=a.host,
+                targets=tuple(a.targets), parameters=params, sources=tuple(a.sources)))
+        return out
+
+    def parameters(self, loc: tuple, raw: dict, table: dict[str, Param],
+                   parties: tuple[str, ...]) -> dict:
+        out: dict[str, Any] = {}
+        for name, value in raw.items():
+            if name not in table:
+                self.problem((*loc, name), "unknown parameter; allowed: "
+                             f"{', '.join(sorted(table))}")
+                continue
+            spec = table[name]
+            if spec.per_party and isinstance(value, dict) and not _is_distribution(value):
+                out[name] = {}
+                for party, v in value.items():
+                    if party not in parties:
+                        self.problem((*loc, name, party), f"{party!r} is not a party of this "
+                                     f"actor; allowed: {', '.join(parties) or 'none'}")
+                        continue
+                    out[name][party] = self.value((*loc, name, party), spec, v)
+            else:
+                parsed = self.value((*loc, name), spec, value)
+                out[name] = {p: parsed for p in parties} if spec.per_party else parsed
+        return out
+
+    def value(self, loc: tuple, spec: Param, raw: Any) -> Value:
+        try:
+            return spec.parse(raw)
+        except ValueError as err:
+            self.problem(loc, f"{err}; {spec.allowed()}")
+            return spec.default if not spec.per_party else 0.0
+
+    def dyads(self, kinds: dict[str, str]) -> list[Dyad]:
+        out, seen = [], set()
+        for i, d in enumerate(self.t.dyad):
+            loc = ("dyad", i)
+            a, b = d.actors
+            for j, member in enumerate(d.actors):
+                if kinds.get(member) != "state":
+                    self.problem((*loc, "actors", j), f"{member!r} is not a state in this "
+                                 "scenario; a dyad joins two states")
+            if a == b:
+                self.problem((*loc, "actors"), "a dyad joins two different states")
+            if frozenset((a, b)) in seen:
+                self.problem((*loc, "actors"), f"the dyad {a}-{b} is given twice")
+            seen.add(frozenset((a, b)))
+            initial = d.initial if isinstance(d.initial, list) else [d.initial, d.initial]
+            rungs = []
+            for j, r in enumerate(initial):
+                try:
+                    rungs.append(Rung.parse(r))
+                except ValueError as err:
+                    self.problem((*loc, "initial") if not isinstance(d.initial, list)
+                                 else (*loc, "initial", j), str(err))
+                    rungs.append(Rung.NORMAL)
+            out.append(Dyad(a, b, (rungs[0], rungs[1]), d.rivalry))
+        return out
+
+    def focus(self, dyads: list[Dyad]) -> tuple[str, str]:
+        focus = self.t.scenario.focus
+        if focus is None:
+            return (dyads[0].a, dyads[0].b)
+        if not any({d.a, d.b} == set(focus) for d in dyads):
+            self.problem(("scenario", "focus"), f"{'-'.join(focus)} is not a dyad; allowed: "
+                         f"{', '.join(d.id for d in dyads)}")
+            return (dyads[0].a, dyads[0].b)
+        return (focus[0], focus[1])
+
+    def events(self, kinds: dict[str, str], dyads: list[Dyad], start: date,
+               end: date) -> list[Event]:
+        pairs = {frozenset((d.a, d.b)) for d in dyads}
+        states = [k for k, v in kinds.items() if v == "state"]
+        ids: set[str] = set()
+        out = []
+        need = {
+            "action": ("actor", "target", "rung"), "attack": ("target",),
+            "election": ("actor",), "front": ("actor", "change"), "mediation": ("actor",),
+            "statement": ("actor",),
+        }
+        actor_kinds = {
+            "action": ("state",), "attack": ("militant",), "election": ("state",),
+            "front": ("state",), "mediation": ("mediator", "great_power"),
+            "statement": ACTOR_KINDS,
+        }
+        for i, e in enumerate(self.t.event):
+            loc = ("event", i)
+            if e.id is not None:
+                if e.id in ids:
+                    self.problem((*loc, "id"), f"duplicate event id {e.id!r}")
+                ids.add(e.id)
+            if not start <= e.date <= end:
+                self.problem((*loc, "date"), f"{e.date} is outside the scenario; allowed: "
+                             f"{start} to {end}")
+            for key in need[e.kind]:
+                if getattr(e, key) is None:
+                    self.problem((*loc, key), f"missing; a {e.kind} event needs "
+                                 f"{', '.join(need[e.kind])}")
+            if e.actor is not None:
+                if e.actor not in kinds:
+                    self.problem((*loc, "actor"), f"unknown actor {e.actor!r}; allowed: "
+                                 f"{', '.join(kinds)}")
+                elif kinds[e.actor] not in actor_kinds[e.kind]:
+                    self.problem((*loc, "actor"), f"{e.actor} is a {kinds[e.actor]}; a {e.kind} "
+                                 f"is by a {' or '.join(actor_kinds[e.kind])}")
+            if e.target is not None:
+                if kinds.get(e.target) != "state":
+                    self.problem((*loc, "target"), f"{e.target!r} is not a state in this "
+                                 f"scenario; allowed: {', '.join(states)}")
+                elif e.kind == "action" and e.actor and frozenset((e.actor, e.target)) not in pairs:
+                    self.problem((*loc, "target"), f"{e.actor} and {e.target} form no dyad; "
+                                 "actions are between the states of a [[dyad]]")
+            rung = None
+            if e.rung is not None:
+                try:
+                    rung = Rung.parse(e.rung)
+                except ValueError as err:
+                    self.problem((*loc, "rung"), str(err))
+            for key, kinds_ok in (("days", ("action",)), ("change", ("front",)),
+                                  ("window", ("election",)), ("rung", ("action",))):
+                if getattr(e, key) is not None and e.kind not in kinds_ok:
+                    self.problem((*loc, key), f"only {' and '.join(kinds_ok)} events have {key}")
+            out.append(Event(
+                date=e.date, kind=e.kind, actor=e.actor, target=e.target, rung=rung,
+                deaths=e.deaths, days=e.days, change=e.change, window=e.window, cameo=e.cameo,
+                note=e.note, source=e.source, id=e.id))
+        return sorted(out, key=lambda ev: ev.date)
+
+
+def _is_distribution(value: dict) -> bool:
+    return len(value) == 1 and next(iter(value)) in DISTRIBUTIONS

@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+
+from sim import scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAGSHIP = ROOT / "scenarios" / "iran_pakistan_2024.toml"
+GENERIC = ROOT / "scenarios" / "teaching" / "generic_rivalry.toml"
+
+MINIMAL = """\
+[scenario]
+id = "duel"
+title = "Two states"
+start = 2024-01-01
+branch = 2024-01-01
+horizon = 60
+
+[[actor]]
+id = "A"
+name = "Aland"
+kind = "state"
+policy = "{policy_a}"
+
+[[actor]]
+id = "B"
+name = "Belmar"
+kind = "state"
+policy = "{policy_b}"
+
+[[dyad]]
+actors = ["A", "B"]
+initial = "{initial}"
+"""
+
+
+@pytest.fixture(scope="session")
+def flagship():
+    return scenario.load(FLAGSHIP)
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write TOML text to a file and return its path."""
+    def _write(text: str, name: str = "scenario.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+    return _write
+
+
+@pytest.fixture
+def duel(write):
+    """A two-state scenario with the given policies and starting rung."""
+    def _duel(policy_a="quantal_response", policy_b="quantal_response", initial="normal",
+              extra=""):
+        text = MINIMAL.format(policy_a=policy_a, policy_b=policy_b, initial=initial) + extra
+        return scenario.load(write(text))
+    return _duel

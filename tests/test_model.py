@@ -1,0 +1,147 @@
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.ladder import Rung
+from sim.model import CrisisModel, simulate
+from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR
+
+from .conftest import FLAGSHIP, ROOT
+
+
+def test_same_seed_same_records_and_other_seeds_differ(flagship):
+    a, b = simulate(flagship, 3000, 11), simulate(flagship, 3000, 11)
+    for name in a.columns:
+        assert np.array_equal(a[name], b[name]), name
+    c = simulate(flagship, 3000, 12)
+    assert not np.array_equal(a["days_to_deescalation"], c["days_to_deescalation"])
+
+
+def test_records_do_not_depend_on_how_chunks_are_spread(flagship):
+    whole = simulate(flagship, 1500, 5, chunk=500)
+    middle = simulate(flagship, 1500, 5, chunk=500, chunks=[1])
+    for name in whole.columns:
+        assert np.array_equal(whole[name][500:1000], middle[name]), name
+
+
+def _records_after_each_day(crisis, n, seed):
+    model = CrisisModel(crisis, n, seed)
+    snapshots = []
+    while model.running:
+        model.step()
+        snapshots.append({k: v.copy() for k, v in model.records.columns.items()})
+    return snapshots
+
+
+@pytest.mark.parametrize("policies,outcome", [(("hawk", "hawk"), WAR),
+                                              (("dove", "dove"), DEESCALATED)])
+def test_outcomes_are_absorbing(duel, policies, outcome):
+    crisis = duel(*policies, initial="posture")
+    snapshots = _records_after_each_day(crisis, 200, 3)
+    final = snapshots[-1]
+    assert (final["outcome"] == outcome).mean() > 0.6
+    for day, snap in enumerate(snapshots):
+        decided = snap["outcome"] != ONGOING
+        for later in snapshots[day:]:
+            for name in snap:
+                assert np.array_equal(snap[name][decided], later[name][decided]), (day, name)
+
+
+def test_war_needs_the_battle_death_threshold(duel):
+    crisis = duel("hawk", "hawk")
+    records = CrisisModel(crisis, 500, 2).run()
+    war = records["outcome"] == WAR
+    assert war.any()
+    assert (records["battle_deaths"][war] >= 1000).all()
+    lower = CrisisModel(crisis.override({"model.war_threshold": 1e7}), 500, 2).run()
+    assert not (lower["outcome"] == WAR).any()
+
+
+def test_deescalation_needs_seven_calm_days_after_a_militarized_dispute(duel):
+    calm = CrisisModel(duel("dove", "dove", initial="normal"), 50, 1).run()
+    assert (calm["outcome"] == ONGOING).all()  # never militarized: nothing to de-escalate
+    tense = CrisisModel(duel("dove", "dove", initial="posture"), 50, 1).run()
+    assert (tense["outcome"] == DEESCALATED).all()
+    # from posture a dove reaches normal on day 2 (two rungs a day from 4); calm from day 2
+    assert (tense["days_to_deescalation"] == 2).all() and (tense["outcome_day"] == 8).all()
+
+
+def test_history_is_replayed_up_to_the_branch(flagship):
+    model = CrisisModel(flagship, 300, 4, trace=range(300))
+    model.run()
+    branch = model.branch_day
+    rungs = model.trajectories.rung
+    assert (rungs[branch, 0] == Rung.LIMITED_STRIKE).all()  # IRN -> PAK, 16 January
+    assert (rungs[branch, 1] == Rung.PROTEST).all()          # PAK -> IRN
+    assert (rungs[:branch, :] == Rung.NORMAL).all()
+    after = rungs[branch + 1]
+    assert len(np.unique(after[1])) > 1  # policies choose, and differ between replicates
+
+
+def test_recorded_attacks_happen_before_the_branch_and_drawn_ones_only_after(flagship):
+    quiet = flagship.override(variant="no_militant_attacks")
+    records = simulate(quiet, 500, 3)
+    assert (records["attack_deaths"] == 11 + 84).all()  # Rask and Kerman, nothing more
+    loud = simulate(flagship, 500, 3)
+    assert (loud["attack_deaths"] >= 11 + 84).all()
+    assert loud["attack_deaths"].mean() > 11 + 84 + 9
+
+
+def test_without_mediators_no_one_mediates(flagship):
+    records = simulate(flagship.override(variant="no_mediation"), 500, 3)
+    lever = flagship.override({"actor.CHN.leverage": 0.0, "actor.USA.leverage": 0.0})
+    assert records["mediated"].all()  # they still engage, with no leverage: no effect
+    assert np.array_equal(records["outcome"], simulate(lever, 500, 3)["outcome"])
+
+
+def test_r_single_runs_and_one_r_replicate_run_agree(flagship):
+    crisis = flagship.override(horizon=20)
+    n = 300
+    def quick(days):  # reciprocated within three days of the first strike
+        return ((days != NO_DAY) & (days <= 3)).astype(int)
+
+    singles = [CrisisModel(crisis, 1, 1000 + i).run() for i in range(n)]
+    single = np.array([[r["outcome"][0], quick(r["days_to_reciprocation"][0])] for r in singles])
+    batch = CrisisModel(crisis, 20_000, 99).run()
+    batched = np.stack([batch["outcome"], quick(batch["days_to_reciprocation"])], axis=1)
+    for column, categories in ((0, (DEESCALATED, ONGOING)), (1, (1, 0))):
+        observed = [np.sum(single[:, column] == c) for c in categories]
+        rest = n - sum(observed)
+        expected = [np.mean(batched[:, column] == c) * n for c in categories]
+        observed[-1] += rest
+        expected[-1] += n - sum(expected)
+        assert min(expected) > 5
+        assert stats.chisquare(observed, expected).pvalue > 0.001, (observed, expected)
+
+
+def test_flagship_looks_like_history_and_the_base_rates(flagship):
+    records = simulate(flagship, 10_000, 1)
+    summary = records.summary()
+    reciprocated_in_a_week = np.mean((records["days_to_reciprocation"] != NO_DAY)
+                                     & (records["days_to_reciprocation"] <= 7))
+    assert reciprocated_in_a_week > 0.5             # Pakistan strikes back within days
+    assert summary.outcomes["deescalated"].confidence_interval()[0] > 0.5
+    assert summary.outcomes["war"].confidence_interval()[1] < 0.05  # MID: 2.5% of force MIDs
+    assert summary.days_to_deescalation.median < 60
+
+
+def test_runs_under_mesa_batch_run():
+    # batch_run switches the process to the spawn start method: keep it in its own process
+    code = textwrap.dedent(f"""
+        import mesa
+        from sim import scenario
+        from sim.model import CrisisModel
+        crisis = scenario.load({str(FLAGSHIP)!r}, horizon=15)
+        rows = mesa.batch_run(CrisisModel, {{"crisis": crisis, "replicates": 1}},
+                              number_processes=1, rng=[1, 2, 3], display_progress=False)
+        assert len(rows) == 3, rows
+        assert all(r["outcome"] in (0, 1, 2) and r["max_rung"] >= 5 for r in rows), rows
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
