@@ -240,11 +240,11 @@ def describe(result: RunResult) -> str:
         p = m.mid_hostility[str(level)]
         if p.k:
             lines.append(f"  {level} {label:24s}{_p(p)}")
-    lines.append("\nDeaths per replicate          median   95th percentile")
+    lines.append("\nDeaths per replicate                median   95th percentile")
     for key, label in (("battle", "interstate battle deaths"), ("strike", "in limited strikes"),
-                       ("attack", "in militant attacks")):
+                       ("attack", "in militant attacks, from the start")):
         stats = m.deaths[key]
-        lines.append(f"  {label:28s}{stats['median']:6.0f}   {stats['p95']:8.0f}")
+        lines.append(f"  {label:34s}{stats["median"]:6.0f}   {stats["p95"]:8.0f}")
     lines.append(f"\nSimulated in {result.elapsed_s:.2f} s.")
     return "\n".join(lines)
 

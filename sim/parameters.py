@@ -216,16 +216,16 @@ STATE: dict[str, Param] = {
         "day-to-day echo of pure reciprocity", "judgment (organisational inertia, Allison "
         "1971); with inertia = reciprocity a state moves halfway toward its desired rung"),
     "restraint": Param(
-        1.5, 0, 10, UTILITY,
+        1.0, 0, 10, UTILITY,
         "daily cost of each rung above normal relations, multiplied by "
         "(1 + economic_strain + front_burden × other_fronts)",
-        "calibrated to MID base rates in the generic rivalry (docs/ODD.md §7)"),
+        "calibrated to MID base rates in the generic rivalry (docs/ODD.md §9)"),
     "force_cost": Param(
-        1.0, 0, 20, UTILITY,
+        1.5, 0, 20, UTILITY,
         "extra cost of each rung of force (1 at limited strike, 2 at clashes, 3 at war) "
         "against a rival of equal capability; scaled by 2 × the rival's share of the pair's "
         "capability",
-        "calibrated to MID base rates in the generic rivalry (docs/ODD.md §7)"),
+        "calibrated to MID base rates in the generic rivalry (docs/ODD.md §9)"),
     "nuclear_deterrence": Param(
         Distribution("uniform", (0.0, 4.0)), 0, 20, UTILITY,
         "extra cost of clashes or war against a nuclear-armed rival",
@@ -247,13 +247,13 @@ STATE: dict[str, Param] = {
     "pressure_half_life": Param(
         14.0, 1, 3650, DAYS, "half-life of domestic pressure", "judgment (news attention cycle)"),
     "grievance_sensitivity": Param(
-        4.0, 0, 20, "utility per unit of harm",
+        5.0, 0, 20, "utility per unit of harm",
         "grievance per unit of harm: a day of force on the state's territory is 1 unit plus "
         "log(1 + its soldiers killed); a salient militant attack is 1 + log(1 + deaths), "
         "times the blame put on the host. Harm done to the rival counts against it. "
         "Grievance is the value of answering in kind, and pulls the desired rung up to the "
         "offence's",
-        "calibrated to MID base rates in the generic rivalry (docs/ODD.md §7)"),
+        "calibrated to MID base rates in the generic rivalry (docs/ODD.md §9)"),
     "grievance_half_life": Param(
         30.0, 1, 3650, DAYS, "half-life of grievance", "judgment"),
     "election_restraint": Param(

@@ -99,10 +99,10 @@ def test_without_mediators_no_one_mediates(flagship):
 
 
 def test_r_single_runs_and_one_r_replicate_run_agree(flagship):
-    crisis = flagship.override(horizon=20)
+    crisis = flagship.override(horizon=50)
     n = 300
-    def quick(days):  # reciprocated within three days of the first strike
-        return ((days != NO_DAY) & (days <= 3)).astype(int)
+    def quick(days):  # reciprocated within two days of the first strike
+        return ((days != NO_DAY) & (days <= 2)).astype(int)
 
     singles = [CrisisModel(crisis, 1, 1000 + i).run() for i in range(n)]
     single = np.array([[r["outcome"][0], quick(r["days_to_reciprocation"][0])] for r in singles])

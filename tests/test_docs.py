@@ -1,0 +1,64 @@
+"""The documentation shows what the code does."""
+
+import re
+
+from sim import policies
+from sim.ladder import Rung
+from sim.parameters import KINDS, MODEL, Distribution
+
+from .conftest import ROOT
+
+ODD = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+
+
+def _shown(spec):
+    if isinstance(spec.default, Distribution):
+        return str(spec.default)
+    if spec.rung:
+        return Rung(int(spec.default)).name.lower()
+    if spec.flag:
+        return "true" if spec.default else "false"
+    return f"{spec.default:g}"
+
+
+def test_every_parameter_and_default_is_in_the_odd():
+    tables = [MODEL, KINDS["state"], KINDS["mediator"], KINDS["militant"]]
+    tables += [policies.get(n).parameters for n in
+                                         ("quantal_response", "tit_for_tat", "grit",
+                                          "richardson", "hawk")]
+    for table in tables:
+        for name, spec in table.items():
+            row = re.search(rf"^\| `{name}` \|[^\n]*", ODD, re.M)
+            assert row, f"{name} is not in docs/ODD.md §8"
+            assert f"| {_shown(spec)} |" in row.group(0), (name, _shown(spec), row.group(0))
+    great = KINDS["great_power"]["engage_at"]
+    assert f"`engage_at` (default {_shown(great)})" in ODD
+
+
+def test_the_utility_in_the_odd_is_the_one_in_the_code():
+    doc = policies.QuantalResponse.__doc__
+    for term in ("(k-\\tau)^2", "(k-r)^2", "\\max(0, k-1)", "\\max(0, k-4)", "[k \\ge 6]",
+                 "G\\,[k \\ge L]"):
+        assert term in doc, term
+    for term in ("w (k − τ)²", "a (k − r)²", "c · max(0, k − 1)", "F · max(0, k − 4)",
+                 "N · [k ≥ 6]", "G · [k ≥ L]"):
+        assert term in ODD, term
+
+
+def test_readme_shows_both_commands_and_links_the_docs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make run" in readme and "make test" in readme
+    for link in re.findall(r"\]\(([^)#]+)", readme):
+        if not link.startswith("http"):
+            assert (ROOT / link).exists(), link
+
+
+def test_readme_python_examples_run():
+    import subprocess
+    import sys
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = "\n".join(re.findall(r"```python\n(.*?)```", readme, re.S))
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Outcome:" in done.stdout
