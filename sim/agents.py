@@ -19,7 +19,7 @@ from sim.policies import Policy
 from sim.scenario import Actor
 
 if TYPE_CHECKING:
-    from sim.model import CrisisModel
+    from sim.model import CrisisModel, Stream
 
 
 def take(value: Any, index: np.ndarray | None) -> Any:
@@ -41,8 +41,8 @@ class Relation:
     rivalry: float
     script: np.ndarray
     recorded_deaths: np.ndarray
-    choice_stream: np.random.Generator
-    force_stream: np.random.Generator
+    choice_stream: Stream
+    force_stream: Stream
     planned: np.ndarray | None = field(default=None, repr=False)
 
     @property

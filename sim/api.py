@@ -15,7 +15,15 @@ from typing import Any
 from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.ladder import Rung
-from sim.model import CHUNK, CrisisModel, Trajectories, chunk_seed, simulate
+from sim.model import (
+    BLOCK,
+    BLOCKS_PER_MODEL,
+    CrisisModel,
+    Trajectories,
+    block_count,
+    seed_blocks,
+    simulate,
+)
 from sim.outcomes import Proportion, Records, Summary
 from sim.scenario import Scenario
 
@@ -116,13 +124,17 @@ def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, s
     crisis = resolve(scenario, variant, set, branch, horizon)
     replicates = check_replicates(replicates)
     seed = check_seed(seed)
-    chunks = range(-(-replicates // CHUNK))
-    if progress and len(chunks) > 1:
+    start = time.perf_counter()
+    n_blocks = block_count(replicates)
+    steps = range(0, n_blocks, BLOCKS_PER_MODEL)
+    if progress and len(steps) > 1:
         from tqdm import tqdm
 
-        chunks = tqdm(chunks, desc="chunks", unit="chunk")
-    start = time.perf_counter()
-    records = simulate(crisis, replicates, seed, chunks=chunks)
+        steps = tqdm(steps, desc="simulating", unit="model")
+    parts = [simulate(crisis, replicates, seed, blocks=range(k, min(k + BLOCKS_PER_MODEL,
+                                                                     n_blocks)))
+             for k in steps]
+    records = Records.concat(parts)
     return RunResult(crisis, replicates, seed, records, time.perf_counter() - start)
 
 
@@ -171,17 +183,22 @@ class Story:
         return tell(self)
 
 
-def story(scenario: str | Path | Scenario, replicate: int, seed: int = 1, *,
-          variant: str | None = None, set: dict[str, Any] | None = None,
-          branch: date | str | None = None, horizon: int | None = None) -> Story:
-    """Replicate ``replicate`` of a run seeded ``seed``, day by day (the same replicate as
-    row ``replicate`` of ``run(...)`` with that seed)."""
+def story(scenario: str | Path | Scenario, replicate: int, seed: int = 1,
+          replicates: int = DEFAULT_REPLICATES, *, variant: str | None = None,
+          set: dict[str, Any] | None = None, branch: date | str | None = None,
+          horizon: int | None = None) -> Story:
+    """Replicate ``replicate`` of a run of ``replicates`` seeded ``seed``, day by day: the
+    same replicate as row ``replicate`` of ``run(..., replicates, seed)``."""
     crisis = resolve(scenario, variant, set, branch, horizon)
     seed = check_seed(seed)
-    if isinstance(replicate, bool) or not isinstance(replicate, int) or replicate < 0:
-        raise InputError(f"--trace {replicate}: allowed: a replicate number >= 0")
-    chunk, local = divmod(replicate, CHUNK)
-    model = CrisisModel(crisis, CHUNK, chunk_seed(seed, chunk), trace=[local])
+    replicates = check_replicates(replicates)
+    if isinstance(replicate, bool) or not isinstance(replicate, int) or not (
+            0 <= replicate < replicates):
+        raise InputError(f"--trace {replicate}: allowed: a replicate from 0 to "
+                         f"{replicates - 1}")
+    block, local = divmod(replicate, BLOCK)
+    model = CrisisModel(crisis, blocks=seed_blocks(seed, replicates, block, block + 1),
+                        trace=[local])
     records = model.run()
     row = {name: values[local].item() for name, values in records.columns.items()}
     return Story(crisis, replicate, seed, model.trajectories, row)

@@ -90,10 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     crisis = api.resolve(args.scenario, args.variant, _overrides(args), args.branch,
                          args.horizon)
     if args.trace is not None:
-        if args.trace >= args.replicates:
-            raise InputError(f"--trace {args.trace}: allowed: a replicate from 0 to "
-                             f"{args.replicates - 1}")
-        print(api.story(crisis, args.trace, args.seed))
+        print(api.story(crisis, args.trace, args.seed, args.replicates))
         return 0
     result = api.run(crisis, args.replicates, args.seed,
                      progress=sys.stderr.isatty() and not args.json)

@@ -30,12 +30,16 @@ from sim import policies
 from sim.agents import GreatPower, Mediator, MilitantGroup, Relation, StateActor, take
 from sim.ladder import FORCE, MILITARIZED, Rung
 from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR, Records, mid_hostility
-from sim.parameters import KINDS, MODEL, Distribution, ParameterSet
+from sim.parameters import KINDS, MODEL, Distribution, Param, ParameterSet
 from sim.scenario import Event, Scenario
 
-CHUNK = 50_000
-"""Replicates per chunk. Each chunk has its own seed (the chunk's index spawned from the run
-seed), so results do not depend on how many workers run the chunks."""
+BLOCK = 10_000
+"""Replicates per seed block. Replicate ``i`` of a run belongs to block ``i // BLOCK``,
+whose random streams derive from ``SeedSequence(seed, spawn_key=(block,))`` alone, so its
+numbers do not depend on how blocks are grouped into model runs, tasks or workers."""
+
+BLOCKS_PER_MODEL = 5
+"""Seed blocks one model steps together: a performance setting, not a statistical one."""
 
 NEVER = np.iinfo(np.int16).max
 ELECTION_WINDOW = 180
@@ -52,10 +56,49 @@ def seed_sequence(rng: Any) -> np.random.SeedSequence:
     return np.random.SeedSequence(rng)
 
 
-def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
-    """The seed of chunk ``index`` of a run seeded ``seed``: ``SeedSequence(seed).spawn``'s
-    ``index``-th child, computed directly."""
-    return np.random.SeedSequence(seed, spawn_key=(index,))
+@dataclass(frozen=True)
+class Block:
+    """Replicates seeded together: ``size`` of them, from ``seed``."""
+
+    seed: np.random.SeedSequence
+    size: int
+
+
+def block_count(replicates: int) -> int:
+    return -(-replicates // BLOCK)
+
+
+def seed_blocks(seed: int, replicates: int, first: int = 0, stop: int | None = None
+                ) -> list[Block]:
+    """Blocks ``first`` to ``stop`` (exclusive) of a run of ``replicates`` seeded ``seed``."""
+    stop = block_count(replicates) if stop is None else stop
+    return [Block(np.random.SeedSequence(seed, spawn_key=(k,)),
+                  min(BLOCK, replicates - k * BLOCK)) for k in range(first, stop)]
+
+
+class Stream:
+    """A named random stream over a model's seed blocks (one generator per block), so the
+    numbers a replicate sees depend only on the run seed, its block and the name."""
+
+    def __init__(self, blocks: Sequence[Block], key: str) -> None:
+        tag = zlib.crc32(key.encode())
+        self.parts = [(np.random.Generator(np.random.SFC64(np.random.SeedSequence(
+            b.seed.entropy, spawn_key=(*b.seed.spawn_key, tag)))), b.size) for b in blocks]
+
+    def _joined(self, draw: Any) -> np.ndarray:
+        if len(self.parts) == 1:
+            generator, size = self.parts[0]
+            return draw(generator, size)
+        return np.concatenate([draw(generator, size) for generator, size in self.parts])
+
+    def random(self) -> np.ndarray:
+        return self._joined(lambda g, n: g.random(n))
+
+    def standard_normal(self) -> np.ndarray:
+        return self._joined(lambda g, n: g.standard_normal(n))
+
+    def sample(self, spec: Param, value: Distribution) -> np.ndarray:
+        return self._joined(lambda g, n: spec.draw(value, g, n))
 
 
 class World:
@@ -128,16 +171,21 @@ class CrisisModel(mesa.Model):
         seed share their random numbers (common random numbers).
     trace : sequence of int
         Replicates whose day-by-day path to keep (see :class:`Trajectories`).
+    blocks : sequence of Block, optional
+        Seed blocks to step together instead of one block of ``replicates`` seeded by
+        ``rng`` (see :func:`seed_blocks`).
     """
 
     def __init__(self, crisis: Scenario, replicates: int = 1, rng: Any = None,
-                 trace: Sequence[int] = ()) -> None:
-        seed = seed_sequence(rng)
-        super().__init__(rng=np.random.default_rng(seed))
+                 trace: Sequence[int] = (), blocks: Sequence[Block] | None = None) -> None:
+        if blocks is None:
+            blocks = [Block(seed_sequence(rng), replicates)]
+        replicates = sum(b.size for b in blocks)
+        super().__init__(rng=np.random.default_rng(blocks[0].seed))
         if replicates < 1:
             raise ValueError("replicates must be at least 1")
         self.crisis = crisis
-        self.seed = seed
+        self.blocks = list(blocks)
         self.replicates = replicates
         self.branch_day = crisis.day(crisis.branch)
         self.last_day = crisis.days - 1
@@ -176,11 +224,9 @@ class CrisisModel(mesa.Model):
     def rivals_of(self, state: StateActor) -> set[int]:
         return {rel.rival.index for rel in state.relations}
 
-    def stream(self, key: str) -> np.random.Generator:
+    def stream(self, key: str) -> Stream:
         """An independent random stream named ``key``, derived from the model's seed."""
-        child = np.random.SeedSequence(self.seed.entropy, spawn_key=(
-            *self.seed.spawn_key, zlib.crc32(key.encode())))
-        return np.random.Generator(np.random.SFC64(child))
+        return Stream(self.blocks, key)
 
     def _relations(self) -> list[Relation]:
         out = []
@@ -379,14 +425,14 @@ class CrisisModel(mesa.Model):
 
     # -- randomness and bookkeeping -------------------------------------------------------
 
-    def uniforms(self, stream: np.random.Generator) -> np.ndarray:
+    def uniforms(self, stream: Stream) -> np.ndarray:
         """One uniform(0, 1) per replicate from ``stream``, for the live ones. All
         replicates draw, live or not, so runs with the same seed share their numbers."""
-        u = stream.random(self.replicates)
+        u = stream.random()
         return u if self.world.n == self.replicates else u[self.live]
 
-    def normals(self, stream: np.random.Generator) -> np.ndarray:
-        z = stream.standard_normal(self.replicates)
+    def normals(self, stream: Stream) -> np.ndarray:
+        z = stream.standard_normal()
         return z if self.world.n == self.replicates else z[self.live]
 
     def force_deaths(self, levels: np.ndarray, u: np.ndarray, z: np.ndarray,
@@ -493,8 +539,10 @@ def draw_parameters(crisis: Scenario, n: int, stream: Any) -> ParameterSet:
     params = ParameterSet(n)
 
     def put(path: str, spec: Any, value: Any) -> None:
-        drawn = isinstance(value, Distribution)
-        params[path] = spec.draw(value, stream(f"param:{path}") if drawn else None, n)
+        if isinstance(value, Distribution):
+            params[path] = stream(f"param:{path}").sample(spec, value)
+        else:
+            params[path] = spec.draw(value, None, n)
 
     for name, spec in MODEL.items():
         put(f"model.{name}", spec, crisis.model_parameters.get(name, spec.default))
@@ -515,16 +563,15 @@ def draw_parameters(crisis: Scenario, n: int, stream: Any) -> ParameterSet:
     return params
 
 
-def simulate(crisis: Scenario, replicates: int, seed: int, *, chunk: int = CHUNK,
-             chunks: Iterable[int] | None = None) -> Records:
-    """Run ``replicates`` replicates of ``crisis`` in chunks and return their records.
+def simulate(crisis: Scenario, replicates: int, seed: int, *, blocks: range | None = None,
+             per_model: int = BLOCKS_PER_MODEL) -> Records:
+    """Run ``replicates`` replicates of ``crisis`` and return their records, in order.
 
-    Chunk ``k`` holds replicates ``k·chunk …`` and is seeded by :func:`chunk_seed`, so the
-    records are the same however the chunks are spread over workers.
+    ``blocks`` selects seed blocks (default: all); ``per_model`` is how many blocks one model
+    steps together. Neither changes any replicate's numbers.
     """
-    parts = []
-    indices = range(-(-replicates // chunk)) if chunks is None else chunks
-    for k in indices:
-        size = min(chunk, replicates - k * chunk)
-        parts.append(CrisisModel(crisis, size, chunk_seed(seed, k)).run())
+    chosen = range(block_count(replicates)) if blocks is None else blocks
+    parts = [CrisisModel(crisis, blocks=seed_blocks(seed, replicates, k,
+                                                    min(k + per_model, chosen.stop))).run()
+             for k in range(chosen.start, chosen.stop, per_model)]
     return Records.concat(parts)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim import model as model_module
 from sim.ladder import Rung
 from sim.model import CrisisModel, simulate
 from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR
@@ -21,11 +22,22 @@ def test_same_seed_same_records_and_other_seeds_differ(flagship):
     assert not np.array_equal(a["days_to_deescalation"], c["days_to_deescalation"])
 
 
-def test_records_do_not_depend_on_how_chunks_are_spread(flagship):
-    whole = simulate(flagship, 1500, 5, chunk=500)
-    middle = simulate(flagship, 1500, 5, chunk=500, chunks=[1])
+def test_records_do_not_depend_on_how_blocks_are_grouped(flagship, monkeypatch):
+    monkeypatch.setattr(model_module, "BLOCK", 500)
+    whole = simulate(flagship, 1400, 5, per_model=1)
+    grouped = simulate(flagship, 1400, 5, per_model=3)
+    middle = simulate(flagship, 1400, 5, blocks=range(1, 2))
     for name in whole.columns:
+        assert np.array_equal(whole[name], grouped[name]), name
         assert np.array_equal(whole[name][500:1000], middle[name]), name
+
+
+def test_a_replicates_story_is_its_row_in_the_run(flagship):
+    from sim import api
+    records = simulate(flagship, 12_000, 8)
+    for k in (5, 10_003):
+        told = api.story(flagship, k, 8, 12_000).record
+        assert {n: records[n][k].item() for n in records.columns} == told
 
 
 def _records_after_each_day(crisis, n, seed):
