@@ -16,7 +16,11 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "run": "sim.api",
+    "run_to_precision": "sim.api",
     "story": "sim.api",
+    "sweep": "sim.experiment",
+    "compare": "sim.analysis",
+    "load_experiment": ("sim.experiment", "load"),
     "RunResult": "sim.api",
     "load_scenario": ("sim.scenario", "load"),
     "Scenario": "sim.scenario",

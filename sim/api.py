@@ -61,6 +61,20 @@ def check_seed(seed: Any) -> int:
     return seed
 
 
+@dataclass(frozen=True)
+class Precision:
+    """What ``--precision`` asked for and reached."""
+
+    target: float
+    reached: float
+    replicates: int
+    max_replicates: int
+
+    @property
+    def met(self) -> bool:
+        return self.reached <= self.target
+
+
 @dataclass
 class RunResult:
     """Replicates of one scenario: the per-replicate records and what they say.
@@ -74,6 +88,7 @@ class RunResult:
     seed: int
     records: Records
     elapsed_s: float
+    precision: Precision | None = None
     summary: Summary = field(init=False)
 
     def __post_init__(self) -> None:
@@ -105,6 +120,10 @@ class RunResult:
             "replicates": self.replicates,
             "seed": self.seed,
             **{k: v for k, v in self.summary.as_dict().items() if k != "replicates"},
+            **({"precision": {"target": self.precision.target,
+                              "reached": self.precision.reached,
+                              "replicates": self.precision.replicates,
+                              "met": self.precision.met}} if self.precision else {}),
             "elapsed_s": round(self.elapsed_s, 3),
         }
 
@@ -136,6 +155,44 @@ def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, s
              for k in steps]
     records = Records.concat(parts)
     return RunResult(crisis, replicates, seed, records, time.perf_counter() - start)
+
+
+def run_to_precision(scenario: str | Path | Scenario, precision: float, seed: int = 1, *,
+                     max_replicates: int = 1_000_000, variant: str | None = None,
+                     set: dict[str, Any] | None = None, branch: date | str | None = None,
+                     horizon: int | None = None, progress: bool = False) -> RunResult:
+    """Add seed blocks of 10,000 replicates until every outcome probability's 95% Wilson
+    half-width is at most ``precision`` (or ``max_replicates`` is reached). The replicates
+    are the first ones of ``run`` with the same seed, so the result equals ``run(...,
+    replicates=N)`` for the N it took."""
+    from sim.experiment import half_width
+
+    crisis = resolve(scenario, variant, set, branch, horizon)
+    seed = check_seed(seed)
+    max_replicates = check_replicates(max_replicates, "--max-replicates")
+    if not 0 < precision < 0.5:
+        raise InputError(f"--precision {precision}: allowed: a half-width between 0 and 0.5")
+    ceiling = block_count(max_replicates) * BLOCK
+    start = time.perf_counter()
+    parts: list[Records] = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=ceiling, unit=" crises", unit_scale=True, desc="to precision")
+    reached = 1.0
+    for block in range(block_count(max_replicates)):
+        parts.append(simulate(crisis, ceiling, seed, blocks=range(block, block + 1)))
+        if bar is not None:
+            bar.update(len(parts[-1]))
+        reached = half_width(Records.concat(parts).columns)
+        if reached <= precision:
+            break
+    if bar is not None:
+        bar.close()
+    records = Records.concat(parts)
+    return RunResult(crisis, len(records), seed, records, time.perf_counter() - start,
+                     Precision(precision, reached, len(records), max_replicates))
 
 
 # --------------------------------------------------------------------------- a replicate's story
@@ -262,6 +319,11 @@ def describe(result: RunResult) -> str:
                        ("attack", "in militant attacks, from the start")):
         stats = m.deaths[key]
         lines.append(f"  {label:34s}{stats["median"]:6.0f}   {stats["p95"]:8.0f}")
+    if result.precision is not None:
+        p = result.precision
+        verdict = "reached" if p.met else f"not reached within {p.max_replicates:,} replicates"
+        lines.append(f"\nPrecision: 95% half-width {p.reached:.4f} with {p.replicates:,} "
+                     f"replicates (target {p.target}: {verdict}).")
     lines.append(f"\nSimulated in {result.elapsed_s:.2f} s.")
     return "\n".join(lines)
 

@@ -36,6 +36,20 @@ def _positive_int(flag: str, low: int = 1):
     return parse
 
 
+def _fraction(flag: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not 0 < value < 0.5:
+            raise argparse.ArgumentTypeError(f"{text} is not between 0 and 0.5")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crisis-sim", description="Agent-based simulation of interstate "
                      "crisis escalation.")
@@ -59,6 +73,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--trace", type=_positive_int("trace", 0), metavar="K",
                      help="tell replicate K's story day by day")
+    run.add_argument("--precision", type=_fraction("precision"), metavar="H",
+                     help="add replicates until every probability's 95%% half-width is <= H "
+                          "(up to --max-replicates)")
+    run.add_argument("--max-replicates", type=_positive_int("max-replicates"),
+                     default=1_000_000, help="ceiling for --precision (default 1,000,000)")
+
+    sweep = sub.add_parser("sweep", help="run an experiment file (a design over parameters)")
+    sweep.add_argument("experiment", help="experiment file (.toml)")
+    sweep.add_argument("--out", required=True, help="results directory")
+    sweep.add_argument("--workers", type=_positive_int("workers"), default=1,
+                       help="processes (local) or LocalCluster workers (dask); default 1")
+    sweep.add_argument("--executor", default="local", help="local (default) or dask")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
+                            "LocalCluster on this machine)")
+    sweep.add_argument("--resume", action="store_true",
+                       help="continue an interrupted sweep in --out")
+    sweep.add_argument("--force", action="store_true",
+                       help="start over in --out, deleting earlier results there")
+    sweep.add_argument("--json", action="store_true", help="print one JSON object")
+
+    compare = sub.add_parser("compare", help="a paired counterfactual comparison")
+    scenario_flags(compare)
+    compare.add_argument("--against", help="another scenario file to compare with")
+    compare.add_argument("--replicates", type=_positive_int("replicates"), default=10_000)
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
 
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("files", nargs="+")
@@ -92,12 +132,48 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.trace is not None:
         print(api.story(crisis, args.trace, args.seed, args.replicates))
         return 0
-    result = api.run(crisis, args.replicates, args.seed,
-                     progress=sys.stderr.isatty() and not args.json)
+    progress = sys.stderr.isatty() and not args.json
+    if args.precision is not None:
+        result = api.run_to_precision(crisis, args.precision, args.seed,
+                                      max_replicates=args.max_replicates, progress=progress)
+    else:
+        result = api.run(crisis, args.replicates, args.seed, progress=progress)
     if args.json:
         print(json.dumps(_finite(result.as_dict()), ensure_ascii=False))
     else:
         print(result)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim import experiment
+
+    spec = experiment.load(args.experiment)
+    result = experiment.Sweep(spec, args.out, args.executor, args.workers, args.scheduler,
+                              resume=args.resume, force=args.force,
+                              progress=sys.stderr.isatty() and not args.json).run()
+    if args.json:
+        print(json.dumps(_finite({
+            "experiment": spec.id, "out": str(result.out), "points": len(result.points),
+            "replicates": result.replicates, "elapsed_s": round(result.elapsed_s, 3),
+            "results": result.points.to_dict(orient="records"),
+            "sensitivity": result.sensitivity}), ensure_ascii=False))
+        return 0
+    print(experiment.describe(result))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim import analysis
+
+    sets = _overrides(args)
+    comparison = analysis.compare(args.scenario, variant=args.variant, set=sets or None,
+                                  against=args.against, replicates=args.replicates,
+                                  seed=args.seed, branch=args.branch, horizon=args.horizon)
+    if args.json:
+        print(json.dumps(_finite(comparison.as_dict()), ensure_ascii=False))
+    else:
+        print(comparison)
     return 0
 
 
@@ -129,7 +205,8 @@ def _finite(value: Any) -> Any:
     return value
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate}
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep,
+            "compare": cmd_compare}
 
 if __name__ == "__main__":
     sys.exit(main())

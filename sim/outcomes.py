@@ -83,7 +83,9 @@ def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return (max(0.0, centre - spread), min(1.0, centre + spread))
+    low = 0.0 if k == 0 else max(0.0, centre - spread)
+    high = 1.0 if k == n else min(1.0, centre + spread)
+    return (low, high)
 
 
 def _z(level: float) -> float:

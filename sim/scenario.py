@@ -388,6 +388,16 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
             return None
         doc.setdefault("model", {})[parts[1]] = value
         return ("model", parts[1])
+    if head == "actor" and len(parts) in (3, 4) and parts[1] == "*":
+        actors = doc.get("actor") if isinstance(doc.get("actor"), list) else []
+        having = [a.get("id") for a in actors if isinstance(a, dict)
+                  and parts[2] in _parameter_table(a)]
+        if not having:
+            problems.append(f"{label}: no actor has a parameter {parts[2]!r}")
+            return None
+        locs = [_apply(doc, ".".join(["actor", str(ident), *parts[2:]]), value, label, problems)
+                for ident in having]
+        return locs[0] if locs else None
     if head == "actor" and len(parts) in (3, 4):
         actors = doc.get("actor") if isinstance(doc.get("actor"), list) else []
         index = next((i for i, a in enumerate(actors)
@@ -435,8 +445,8 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
         return None
     problems.append(
         f"{label}: unknown path; allowed: scenario.branch, scenario.horizon, model.PARAM, "
-        "actor.ID.PARAM, actor.ID.PARAM.PARTY, actor.ID.policy, actor.ID.style, "
-        "dyad.A-B.initial, dyad.A-B.rivalry")
+        "actor.ID.PARAM (ID may be * for every actor with PARAM), actor.ID.PARAM.PARTY, "
+        "actor.ID.policy, actor.ID.style, dyad.A-B.initial, dyad.A-B.rivalry")
     return None
 
 
@@ -517,8 +527,8 @@ def _field(loc: tuple, doc: dict) -> str:
     return ".".join(out)
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
-    model: Any = ScenarioFile
+def _allowed_keys(loc: tuple, root: Any = None) -> list[str]:
+    model: Any = root or ScenarioFile
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -541,12 +551,13 @@ def _table_type(annotation: Any) -> Any:
     return None
 
 
-def _structural(error: dict, doc: dict, where: _Locator, overridden: dict) -> str:
+def _structural(error: dict, doc: dict, where: _Locator, overridden: dict,
+                root: Any = None) -> str:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
     kind = error["type"]
     got = error.get("input")
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc)
+        allowed = _allowed_keys(loc, root)
         problem = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
     elif kind == "missing":
         problem = "missing; this key is required"

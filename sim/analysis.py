@@ -1,0 +1,252 @@
+"""Analyses on top of runs and sweeps: paired counterfactual comparisons and Sobol
+sensitivity indices, each with its interval.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.outcomes import DEESCALATED, NO_DAY, OUTCOMES, Z95, Proportion
+
+# --------------------------------------------------------------------------- paired differences
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """P(event) under the alternative minus under the baseline, from paired replicates.
+
+    The 95% interval is Newcombe's hybrid score interval for paired proportions (method 10,
+    with the continuity-corrected correlation; Newcombe 1998, *Statistics in Medicine* 17:
+    2635-2650), built from the two Wilson intervals. ``unpaired_interval`` is the same with
+    the correlation set to zero: what two independent runs of this size would give.
+    """
+
+    base: Proportion
+    other: Proportion
+    both: int
+    neither: int
+
+    @property
+    def difference(self) -> float:
+        return self.other.p - self.base.p
+
+    def confidence_interval(self) -> tuple[float, float]:
+        return self._interval(self._phi())
+
+    def unpaired_interval(self) -> tuple[float, float]:
+        return self._interval(0.0)
+
+    def _phi(self) -> float:
+        n = self.base.n
+        r, u = self.both, self.neither
+        s = self.other.k - r            # the alternative only
+        t = self.base.k - r             # the baseline only
+        a = (r + s) * (t + u) * (r + t) * (s + u)
+        if a == 0:
+            return 0.0
+        b = r * u - s * t
+        c = b - n / 2 if b > n / 2 else (b if b < 0 else 0.0)
+        return c / math.sqrt(a)
+
+    def _interval(self, phi: float) -> tuple[float, float]:
+        p1, p2 = self.other.p, self.base.p
+        l1, u1 = self.other.confidence_interval()
+        l2, u2 = self.base.confidence_interval()
+        d = p1 - p2
+        low = d - math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2)
+                                + (u2 - p2) ** 2))
+        high = d + math.sqrt(max(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1)
+                                 + (u1 - p1) ** 2))
+        return max(-1.0, low), min(1.0, high)
+
+    @classmethod
+    def of(cls, other: np.ndarray, base: np.ndarray) -> PairedDifference:
+        other, base = np.asarray(other, bool), np.asarray(base, bool)
+        n = len(base)
+        return cls(Proportion(int(base.sum()), n), Proportion(int(other.sum()), n),
+                   both=int((other & base).sum()), neither=int((~other & ~base).sum()))
+
+    def as_dict(self) -> dict[str, float]:
+        low, high = self.confidence_interval()
+        ulow, uhigh = self.unpaired_interval()
+        return {"base": self.base.p, "other": self.other.p, "difference": self.difference,
+                "ci_low": low, "ci_high": high, "unpaired_ci_low": ulow,
+                "unpaired_ci_high": uhigh}
+
+
+@dataclass(frozen=True)
+class MeanDifference:
+    """A paired mean difference with a normal 95% interval (many pairs)."""
+
+    n: int
+    mean: float
+    sd: float
+
+    def confidence_interval(self) -> tuple[float, float]:
+        if self.n < 2:
+            return (math.nan, math.nan)
+        half = Z95 * self.sd / math.sqrt(self.n)
+        return self.mean - half, self.mean + half
+
+    def as_dict(self) -> dict[str, float]:
+        low, high = self.confidence_interval()
+        return {"pairs": self.n, "difference": self.mean, "ci_low": low, "ci_high": high}
+
+
+@dataclass
+class Comparison:
+    """Two versions of a scenario run on the same random numbers, replicate by replicate."""
+
+    base_label: str
+    other_label: str
+    replicates: int
+    seed: int
+    outcomes: dict[str, PairedDifference]
+    days_to_deescalation: MeanDifference
+    medians: tuple[float, float]
+    elapsed_s: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "base": self.base_label, "other": self.other_label, "replicates": self.replicates,
+            "seed": self.seed,
+            "outcomes": {k: v.as_dict() for k, v in self.outcomes.items()},
+            "days_to_deescalation": {**self.days_to_deescalation.as_dict(),
+                                     "median_base": self.medians[0],
+                                     "median_other": self.medians[1]},
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+    def __str__(self) -> str:
+        lines = [f"{self.replicates:,} paired replicates, seed {self.seed} (common random "
+                 "numbers)", f"  baseline:    {self.base_label}",
+                 f"  alternative: {self.other_label}", "",
+                 f"{'':14s}{'baseline':>10s}{'alternative':>13s}{'difference':>12s}   "
+                 "95% interval (paired)   unpaired, for comparison"]
+        for name, d in self.outcomes.items():
+            low, high = d.confidence_interval()
+            ulow, uhigh = d.unpaired_interval()
+            lines.append(f"P({name}){'':{12 - len(name)}s}{d.base.p:10.4f}{d.other.p:13.4f}"
+                         f"{d.difference:+12.4f}   [{low:+.4f}, {high:+.4f}]"
+                         f"      [{ulow:+.4f}, {uhigh:+.4f}]")
+        t = self.days_to_deescalation
+        low, high = t.confidence_interval()
+        lines.append("")
+        lines.append(f"Days to de-escalation: median {self.medians[0]:.0f} vs "
+                     f"{self.medians[1]:.0f}; mean paired difference {t.mean:+.1f} days "
+                     f"[{low:+.1f}, {high:+.1f}] over the {t.n:,} replicates that "
+                     "de-escalated in both")
+        lines.append(f"\nSimulated in {self.elapsed_s:.2f} s.")
+        return "\n".join(lines)
+
+
+def compare(scenario: str | Path | Any, *, variant: str | None = None,
+            set: dict[str, Any] | None = None, against: str | Path | None = None,
+            replicates: int = 10_000, seed: int = 1, branch: date | str | None = None,
+            horizon: int | None = None) -> Comparison:
+    """Run a scenario and an alternative (a variant, ``set`` overrides, or another scenario
+    file) on the same random numbers and report paired differences."""
+    from sim import api
+    from sim.errors import InputError
+
+    if sum(x is not None and x != {} for x in (variant, set, against)) != 1:
+        raise InputError("compare: give exactly one alternative: --variant, --set or --against")
+    base = api.resolve(scenario, None, None, branch, horizon)
+    if against is not None:
+        other = api.resolve(against, None, None, branch, horizon)
+        label = str(against)
+    else:
+        other = api.resolve(base, variant, set)
+        label = f"variant {variant}" if variant else ", ".join(f"{k}={v}" for k, v in
+                                                                 set.items())
+    start = time.perf_counter()
+    a = api.run(base, replicates, seed).records
+    b = api.run(other, replicates, seed).records
+    outcomes = {name: PairedDifference.of(b["outcome"] == code, a["outcome"] == code)
+                for code, name in enumerate(OUTCOMES)}
+    both = (a["outcome"] == DEESCALATED) & (b["outcome"] == DEESCALATED)
+    gap = (b["days_to_deescalation"][both].astype(float)
+           - a["days_to_deescalation"][both].astype(float))
+    days = MeanDifference(int(both.sum()), float(gap.mean()) if len(gap) else math.nan,
+                          float(gap.std(ddof=1)) if len(gap) > 1 else math.nan)
+
+    def median(records: Any) -> float:
+        d = records["days_to_deescalation"]
+        d = d[d != NO_DAY]
+        return float(np.median(d)) if len(d) else math.nan
+
+    return Comparison(f"{base.path}" + (f" ({'; '.join(base.applied)})" if base.applied else ""),
+                      label, replicates, seed, outcomes, days, (median(a), median(b)),
+                      time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------- Sobol indices
+
+
+@dataclass(frozen=True)
+class SobolIndices:
+    """First-order and total Sobol indices of one output, with 95% bootstrap intervals.
+
+    ``noise_share`` is the part of the output's variance across design points that the
+    Monte-Carlo error of each point's estimate alone would produce (binomial variance over
+    replicates); indices are only meaningful when it is small.
+    """
+
+    factors: list[str]
+    first_order: np.ndarray
+    first_order_ci: np.ndarray
+    total_order: np.ndarray
+    total_order_ci: np.ndarray
+    noise_share: float = math.nan
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "noise_share": self.noise_share,
+            "indices": {f: {"first_order": float(self.first_order[i]),
+                            "first_order_ci": [float(x) for x in self.first_order_ci[:, i]],
+                            "total_order": float(self.total_order[i]),
+                            "total_order_ci": [float(x) for x in self.total_order_ci[:, i]]}
+                        for i, f in enumerate(self.factors)},
+        }
+
+
+def sobol_indices(outputs: np.ndarray, n: int, factors: list[str], seed: int = 1,
+                  replicates: int | None = None, resamples: int = 999) -> SobolIndices:
+    """Sobol indices from outputs at a Saltelli design (A, B, AB_1 … AB_d; see
+    :func:`sim.experiment.design_matrix`), by ``scipy.stats.sobol_indices``, with percentile
+    bootstrap intervals (``scipy.stats.bootstrap``, seeded) over the base sample."""
+    from scipy import stats
+
+    d = len(factors)
+    y = np.asarray(outputs, float)
+    if y.shape != (n * (d + 2),):
+        raise ValueError(f"expected {n * (d + 2)} outputs for n={n}, d={d}, got {y.shape}")
+    f_a, f_b, f_ab = y[:n], y[n:2 * n], y[2 * n:].reshape(d, n)
+
+    def indices(rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, int)
+        res = stats.sobol_indices(func={"f_A": f_a[rows][None], "f_B": f_b[rows][None],
+                                        "f_AB": f_ab[:, rows][:, None]}, n=len(rows))
+        return np.concatenate([np.ravel(res.first_order), np.ravel(res.total_order)])
+
+    point = indices(np.arange(n))
+    if np.var(np.concatenate([f_a, f_b])) == 0:
+        ci = np.zeros((2, 2 * d))
+    else:
+        boot = stats.bootstrap((np.arange(n),), indices, vectorized=False, method="percentile",
+                               n_resamples=resamples, rng=np.random.default_rng(seed))
+        ci = np.vstack([boot.confidence_interval.low, boot.confidence_interval.high])
+    noise = math.nan
+    if replicates:
+        total = np.var(y)
+        noise = float(np.mean(y * (1 - y) / replicates) / total) if total > 0 else math.inf
+    return SobolIndices(list(factors), point[:d], ci[:, :d], point[d:], ci[:, d:], noise)
+
+

@@ -1,0 +1,118 @@
+"""Where a sweep's tasks run: in this process, in local worker processes, or on a Dask
+cluster. Each executor takes a list of ``(function, arguments)`` calls and yields
+``(index, result)`` as they finish; the sweep writes the results, so nothing an executor
+does can change them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sim.errors import InputError
+
+Call = tuple[Callable[..., Any], tuple]
+
+EXECUTORS = ("local", "dask")
+
+
+class InProcess:
+    """Runs the calls one after another here (the default: safe in Jupyter)."""
+
+    def run(self, calls: list[Call]) -> Iterator[tuple[int, Any]]:
+        for index, (function, args) in enumerate(calls):
+            yield index, function(*args)
+
+    def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class LocalProcesses:
+    """Runs the calls in ``workers`` fresh Python processes (spawned, so policies a user
+    registered in ``__main__`` are not seen there; use the in-process executor for those)."""
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = ProcessPoolExecutor(max_workers=workers,
+                                        mp_context=multiprocessing.get_context("spawn"))
+
+    def run(self, calls: list[Call]) -> Iterator[tuple[int, Any]]:
+        from concurrent.futures import as_completed
+
+        futures = {self.pool.submit(function, *args): i for i, (function, args) in
+                   enumerate(calls)}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def __enter__(self) -> LocalProcesses:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster:
+    """Runs the calls on a Dask distributed cluster: the scheduler at ``address``, or a
+    ``LocalCluster`` of ``workers`` single-threaded worker processes on 127.0.0.1."""
+
+    def __init__(self, workers: int, address: str | None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise InputError("--executor dask: dask.distributed is not installed; "
+                             "pip install 'crisis-sim[dask]'") from None
+        self.cluster = None
+        if address is None:
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                        processes=True, host="127.0.0.1",
+                                        dashboard_address=None)
+            address = self.cluster.scheduler_address
+        try:
+            self.client = Client(address, timeout=30)
+        except OSError as err:
+            if self.cluster is not None:
+                self.cluster.close()
+            raise InputError(f"--scheduler {address}: cannot reach a Dask scheduler "
+                             f"({err})") from None
+
+    def run(self, calls: list[Call]) -> Iterator[tuple[int, Any]]:
+        from distributed import as_completed
+
+        futures = [self.client.submit(function, *args, pure=False)
+                   for function, args in calls]
+        index = {future.key: i for i, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                yield index[future.key], future.result()
+        finally:
+            self.client.cancel(futures)
+
+    def __enter__(self) -> DaskCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(name: str, workers: int = 1, scheduler: str | None = None) -> Any:
+    """An executor by name: ``local`` (``workers`` = 1 runs in this process) or ``dask``."""
+    if name not in EXECUTORS:
+        raise InputError(f"--executor {name}: allowed: {', '.join(EXECUTORS)}")
+    if workers < 1:
+        raise InputError(f"--workers {workers}: allowed: a whole number >= 1")
+    if name == "dask":
+        return DaskCluster(workers, scheduler)
+    if scheduler is not None:
+        raise InputError("--scheduler: only with --executor dask")
+    return InProcess() if workers == 1 else LocalProcesses(workers)
