@@ -587,7 +587,7 @@ def describe(result: SweepResult) -> str:
         lines.append("Sobol indices (95% bootstrap interval)")
         for output, indices in result.sensitivity["outputs"].items():
             lines.append(f"  {output} (Monte-Carlo noise share of its variance: "
-                         f"{indices['noise_share']:.2f})")
+                         f"{indices['noise_share']:.3f})")
             for factor, v in indices["indices"].items():
                 lines.append(f"    {factor:36s} first {v['first_order']:6.3f} "
                              f"[{v['first_order_ci'][0]:6.3f}, {v['first_order_ci'][1]:6.3f}]"
