@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from sim.ladder import FORCE, MILITARIZED, Rung, reachable
+from sim.ladder import FORCE, HIGHEST, LOWEST, MILITARIZED, Rung
 from sim.policies import Policy
 from sim.scenario import Actor
 
@@ -49,6 +49,21 @@ class Relation:
     def label(self) -> str:
         return f"{self.actor.id}->{self.rival.id}"
 
+    @cached_property
+    def push(self) -> Any:
+        """The standing push on the desired rung: hawkishness and rivalry."""
+        push = self.actor.param("hawkishness") + self.rivalry
+        return float(push) if np.ndim(push) == 0 else push.astype(np.float32)
+
+    @cached_property
+    def rival_share(self) -> Any:
+        """The rival's share of the pair's capabilities (a half if neither has any)."""
+        own, rival = self.actor.param("capability"), self.rival.param("capability")
+        total = own + rival
+        if np.ndim(total) == 0:
+            return rival / total if total > 0 else 0.5
+        return np.where(total > 0, rival / np.where(total > 0, total, 1), 0.5)
+
 
 class StateActor(mesa.Agent):
     """A state. Each day it chooses a rung toward each rival; it suffers deaths, which
@@ -58,11 +73,12 @@ class StateActor(mesa.Agent):
         super().__init__(model)
         self.spec = spec
         self.id = spec.id
+        self.path = f"actor.{spec.id}."
         self.index = index
         self.relations: list[Relation] = []
 
     def param(self, name: str) -> Any:
-        return self.model.params[f"actor.{self.id}.{name}"]
+        return self.model.params.values[self.path + name]
 
     # -- deciding ---------------------------------------------------------------------
 
@@ -74,11 +90,11 @@ class StateActor(mesa.Agent):
                 rel.planned = rel.script[model.day]
                 continue
             u = model.uniforms(rel.choice_stream)
-            target = rel.policy.choose(Situation(self, rel), u)
-            if rel.policy.bound_by_ladder:
-                low, high = reachable(model.world.rung[self.index, rel.rival.index])
-                target = np.clip(target, low, high)
-            rel.planned = np.asarray(target, dtype=np.int8)
+            target = np.asarray(rel.policy.choose(Situation(self, rel), u))
+            if rel.policy.bound_by_ladder and not rel.policy.within_reach:
+                own = model.world.rung[self.index, rel.rival.index]
+                target = np.clip(target, np.take(LOWEST, own), np.take(HIGHEST, own))
+            rel.planned = target.astype(np.int8, copy=False)
 
     def commit(self) -> None:
         """Apply the decided rungs: all states move together."""
@@ -90,10 +106,17 @@ class StateActor(mesa.Agent):
     def recover(self) -> None:
         """A day passes: domestic pressure and grievances decay by their half-lives."""
         world = self.model.world
-        world.pressure[self.index] *= 0.5 ** (1 / self.param("pressure_half_life"))
-        world.grievance[self.index] *= 0.5 ** (1 / self.param("grievance_half_life"))
-        settled = world.grievance[self.index] <= 0
-        world.offence[self.index][settled] = 0
+        world.pressure[self.index] *= self.pressure_decay
+        for rel in self.relations:
+            world.grievance[self.index, rel.rival.index] *= self.grievance_decay
+
+    @cached_property
+    def pressure_decay(self) -> Any:
+        return _decay(self.param("pressure_half_life"))
+
+    @cached_property
+    def grievance_decay(self) -> Any:
+        return _decay(self.param("grievance_half_life"))
 
     def use_force(self) -> None:
         """Deaths from each day at limited strike or above, and the accounts it moves.
@@ -112,14 +135,13 @@ class StateActor(mesa.Agent):
                 levels = np.int8(rel.script[model.day])
             else:
                 u = model.uniforms(rel.force_stream)
-                z = model.normals(rel.force_stream)
                 at_force = np.flatnonzero(rung >= FORCE)
                 levels = rung[at_force]
-                deaths = model.force_deaths(levels, u[at_force], z[at_force], at_force)
+                deaths = model.force_deaths(levels, u[at_force], at_force)
             if at_force is not None and at_force.size == 0:
                 continue
             done = 1 + np.log1p(deaths)
-            suffered = np.where(levels >= Rung.CLASHES, done, 1.0)
+            suffered = np.where(levels >= Rung.CLASHES, done, np.float32(1))
             rel.rival.suffer(at_force, deaths, culprit=self, harm=suffered, level=levels)
             settled = take(self.param("grievance_sensitivity"), at_force) * done
             world.grievance[self.index, rel.rival.index, _all(at_force)] -= settled
@@ -141,13 +163,29 @@ class StateActor(mesa.Agent):
         if culprit is not None:
             harm = 1 + hurt if harm is None else harm
             rise = take(blame, index) * take(self.param("grievance_sensitivity"), index)
-            world.grievance[self.index, culprit.index, where] += rise * harm
+            account = world.grievance[self.index, culprit.index]
             offence = world.offence[self.index, culprit.index]
-            offence[where] = np.maximum(offence[where], level)
+            # an account already settled starts a new offence; an open one keeps the worst
+            offence[where] = np.where(account[where] > 0, np.maximum(offence[where], level),
+                                      level)
+            account[where] += rise * harm
 
 
 def _all(index: np.ndarray | None) -> Any:
     return slice(None) if index is None else index
+
+
+def forget(obj: object) -> None:
+    """Drop values an object cached over the live replicates (they have just changed)."""
+    for klass in type(obj).__mro__:
+        for name, attr in vars(klass).items():
+            if isinstance(attr, cached_property):
+                obj.__dict__.pop(name, None)
+
+
+def _decay(half_life: Any) -> Any:
+    return np.float32(0.5) ** (np.float32(1) / np.asarray(half_life, np.float32))
+
 
 
 class Situation:
@@ -185,15 +223,25 @@ class Situation:
     @cached_property
     def retaliation(self) -> np.ndarray:
         """The grievance still to be answered (its positive part)."""
-        return np.maximum(self.grievance, 0.0)
+        return np.maximum(self.grievance, np.float32(0))
+
+    @cached_property
+    def aggrieved(self) -> bool:
+        """Whether any replicate has a grievance to answer (most days, none does)."""
+        return bool(self.grievance.max(initial=0) > 0)
 
     @cached_property
     def desired(self) -> np.ndarray:
         """τ: the rival's rung, pushed up by hawkishness, rivalry and domestic pressure, and
         by grievance up to the rung of the offence (retaliation in kind, not beyond)."""
-        room = np.maximum(self.offence - self.rival, 0)
-        return (self.rival + self.param("hawkishness") + self.rel.rivalry + self.pressure
-                + np.minimum(self.retaliation, room))
+        push = self.rel.push
+        tau = self.pressure + self.rival
+        if not (isinstance(push, float) and push == 0):
+            tau += push
+        if self.aggrieved:
+            room = np.maximum(self.offence - self.rival, 0)
+            tau += np.minimum(self.retaliation, room)
+        return tau
 
     @property
     def reciprocity(self) -> Any:
@@ -205,34 +253,32 @@ class Situation:
 
     @property
     def escalation_cost(self) -> Any:
-        fronts = self.param("other_fronts") + self.model.front_change[self.actor.index,
-                                                                      self.model.day]
-        front_burden = self.model.params["model.front_burden"]
-        burden = 1 + self.param("economic_strain") + front_burden * fronts
+        model, index = self.model, self.actor.index
+        fronts = self.param("other_fronts") + model.front_change[index, model.day]
+        burden = 1 + self.param("economic_strain") + model.params["model.front_burden"] * fronts
         return self.param("restraint") * burden
 
     @property
     def force_cost(self) -> Any:
-        own_cap = self.param("capability")
-        rival_cap = self.rel.rival.param("capability")
-        total = own_cap + rival_cap
-        rival_share = np.where(total > 0, rival_cap / np.where(total > 0, total, 1), 0.5)
         campaign = self.model.campaign[self.actor.index, self.model.day]
         election = 1 + self.param("election_restraint") * campaign
-        return self.param("force_cost") * 2 * rival_share * election
+        return self.param("force_cost") * 2 * self.rel.rival_share * election
 
     @property
     def nuclear_cost(self) -> Any:
-        return self.param("nuclear_deterrence") * self.rel.rival.param("nuclear")
+        nuclear = self.rel.rival.param("nuclear")
+        if np.ndim(nuclear) == 0 and not nuclear:
+            return 0.0
+        return self.param("nuclear_deterrence") * nuclear
 
     @cached_property
     def _mediation(self) -> tuple[Any, Any]:
         bonus: Any = 0.0
         penalty: Any = 0.0
         for mediator in self.model.mediators:
-            if self.actor.id not in mediator.spec.parties:
+            if self.actor.id not in mediator.spec.parties or not mediator.engaged:
                 continue
-            push = mediator.active * mediator.push_on(self.actor)
+            push = mediator.push(self.actor)
             bonus = bonus + push
             if mediator.spec.style == "manipulative":
                 penalty = penalty + push
@@ -262,6 +308,7 @@ class Mediator(mesa.Agent):
         super().__init__(model)
         self.spec = spec
         self.id = spec.id
+        self.path = f"actor.{spec.id}."
         self.index = index
         self.parties = [model.state(p) for p in spec.parties]
         self.relations = [rel for s in self.parties for rel in s.relations
@@ -269,7 +316,7 @@ class Mediator(mesa.Agent):
         self.recorded = np.zeros(model.crisis.days + 1, bool)
 
     def param(self, name: str) -> Any:
-        return self.model.params[f"actor.{self.id}.{name}"]
+        return self.model.params.values[self.path + name]
 
     def push_on(self, state: StateActor) -> Any:
         return self.param(f"leverage.{state.id}") * self.param("stepdown_bonus")
@@ -278,28 +325,56 @@ class Mediator(mesa.Agent):
     def active(self) -> np.ndarray:
         return self.model.world.mediating[self.index]
 
+    engaged = False
+    """Whether mediation is active in any replicate tomorrow."""
+
+    watching_until = -1
+    """The last day on which mediation could still become or stay active in any replicate
+    (the last hot day plus the longest duration); after it, with nothing hot, the
+    mediator has nothing to do."""
+
     def engage(self) -> None:
         """Watch today's rungs and decide whether mediation is active tomorrow."""
         model, world = self.model, self.model.world
-        m = self.index
-        hot = np.zeros(world.n, bool)
+        m, day = self.index, model.day
+        hottest = None
         for rel in self.relations:
-            hot |= world.rung[rel.actor.index, rel.rival.index] >= self.param("engage_at")
-        day = model.day
-        world.first_hot[m] = np.where((world.first_hot[m] < 0) & hot, day, world.first_hot[m])
-        world.last_hot[m] = np.where(hot, day, world.last_hot[m])
+            rung = world.rung[rel.actor.index, rel.rival.index]
+            hottest = rung if hottest is None else np.maximum(hottest, rung)
+        hot = hottest >= self.param("engage_at")
+        if hot.any():
+            self.watching_until = day + int(np.max(self.param("duration")))
+        elif day + 1 > self.watching_until and not model.replaying:
+            return  # nothing hot, and nothing hot recently enough to mediate
+        first, last = world.first_hot[m], world.last_hot[m]
+        first[(first < 0) & hot] = day
+        last[hot] = day
         if model.replaying and day < model.branch_day:
             active = np.full(world.n, self.recorded[day + 1])
         else:
-            engaged = (world.first_hot[m] >= 0) & (day + 1 - world.first_hot[m]
-                                                   >= self.param("delay"))
-            active = engaged & (day + 1 - world.last_hot[m] <= self.param("duration"))
+            active = ((first >= 0) & (first <= day + 1 - self.param("delay"))
+                      & (last >= day + 1 - self.param("duration")))
         world.mediating[m] = active
+        self.engaged = bool(active.any())
+        self.everywhere = self.engaged and bool(active.all())
+        if not self.engaged:
+            return
         world.mediated |= active
         if self.spec.style == "facilitative":
-            for party in self.parties:
-                relief = 1 - self.param(f"leverage.{party.id}") * self.param("grievance_relief")
-                world.grievance[party.index] *= np.where(active, relief, 1.0)
+            for rel in self.relations:
+                relief = np.asarray(1 - self.param(f"leverage.{rel.actor.id}")
+                                    * self.param("grievance_relief"), np.float32)
+                factor = relief if self.everywhere else np.where(active, relief, np.float32(1))
+                world.grievance[rel.actor.index, rel.rival.index] *= factor
+
+    everywhere = False
+    """Whether mediation is active in every live replicate tomorrow."""
+
+    def push(self, state: StateActor) -> Any:
+        """The reward per rung stepped down that mediation offers ``state`` tomorrow, in
+        each replicate (a number when it is the same in all)."""
+        value = np.asarray(self.push_on(state), np.float32)
+        return value if self.everywhere else self.active * value
 
 
 class GreatPower(Mediator):
@@ -322,28 +397,21 @@ class MilitantGroup(mesa.Agent):
         super().__init__(model)
         self.spec = spec
         self.id = spec.id
+        self.path = f"actor.{spec.id}."
         self.host = model.state(spec.host) if spec.host else None
         self.targets = [model.state(t) for t in spec.targets]
         self.streams = [model.stream(f"attack:{self.id}->{t.id}") for t in self.targets]
 
     def param(self, name: str) -> Any:
-        return self.model.params[f"actor.{self.id}.{name}"]
+        return self.model.params.values[self.path + name]
 
     def attack(self) -> None:
         model = self.model
         if model.replaying:
             return
-        world = model.world
         for target, stream in zip(self.targets, self.streams, strict=True):
             u = model.uniforms(stream)
-            rate = self.param(f"attack_rate.{target.id}")
-            if self.host is not None and self.host.index in model.rivals_of(target):
-                a, b = world.rung[self.host.index, target.index], world.rung[target.index,
-                                                                              self.host.index]
-                hottest = np.maximum(a, b)
-                rate = (rate * (1 + self.param("spoiler") * (hottest >= MILITARIZED))
-                        * (1 - self.param("suppression") * (hottest <= Rung.COOPERATION)))
-            chance = -np.expm1(-np.asarray(rate, dtype=np.float64))
+            chance = self.chance(target)
             hit = np.flatnonzero(u < chance)
             if hit.size == 0:
                 continue
@@ -352,3 +420,22 @@ class MilitantGroup(mesa.Agent):
             deaths = np.minimum(np.floor(take(self.param("deaths_scale"), hit)
                                          * scaled ** exponent), 1e6)
             model.attack(self, target, hit, deaths)
+
+    def chance(self, target: StateActor) -> Any:
+        """Today's probability of an attack on ``target`` in each replicate: 1 - e^(-rate),
+        the rate raised while host and target are militarized and cut while they
+        cooperate."""
+        base = self.param(f"attack_rate.{target.id}")
+        if self.host is None or self.host.index not in self.model.rivals_of(target):
+            return -np.expm1(-np.asarray(base, np.float32))
+        world = self.model.world
+        hottest = np.maximum(world.rung[self.host.index, target.index],
+                             world.rung[target.index, self.host.index])
+        spoiler, suppression = self.param("spoiler"), self.param("suppression")
+        if all(np.ndim(x) == 0 for x in (base, spoiler, suppression)):
+            by_rung = -np.expm1(-base * np.array(
+                [1 - suppression, 1, 1, 1] + [1 + spoiler] * 4, np.float32))
+            return np.take(by_rung, hottest)
+        rate = (base * (1 + spoiler * (hottest >= MILITARIZED))
+                * (1 - suppression * (hottest <= Rung.COOPERATION)))
+        return -np.expm1(-np.asarray(rate, np.float32))

@@ -23,6 +23,7 @@ from sim.model import (
     block_count,
     seed_blocks,
     simulate,
+    simulate_blocks,
 )
 from sim.outcomes import Proportion, Records, Summary
 from sim.scenario import Scenario
@@ -133,28 +134,40 @@ class RunResult:
 
 def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, seed: int = 1,
         *, variant: str | None = None, set: dict[str, Any] | None = None,
-        branch: date | str | None = None, horizon: int | None = None,
+        branch: date | str | None = None, horizon: int | None = None, workers: int = 1,
         progress: bool = False) -> RunResult:
     """Simulate ``replicates`` futures of a scenario from its branch date.
+
+    ``workers`` > 1 runs seed blocks in that many processes; the records are the same.
 
     >>> result = run("scenarios/iran_pakistan_2024.toml", replicates=2000, seed=1)
     >>> low, high = result.p_war.confidence_interval()
     """
+    from sim.executors import make_executor
+
     crisis = resolve(scenario, variant, set, branch, horizon)
     replicates = check_replicates(replicates)
     seed = check_seed(seed)
     start = time.perf_counter()
     n_blocks = block_count(replicates)
-    steps = range(0, n_blocks, BLOCKS_PER_MODEL)
-    if progress and len(steps) > 1:
+    calls = [(simulate_blocks, (crisis, replicates, seed, k, min(k + BLOCKS_PER_MODEL,
+                                                                  n_blocks)))
+             for k in range(0, n_blocks, BLOCKS_PER_MODEL)]
+    bar = None
+    if progress and len(calls) > 1:
         from tqdm import tqdm
 
-        steps = tqdm(steps, desc="simulating", unit="model")
-    parts = [simulate(crisis, replicates, seed, blocks=range(k, min(k + BLOCKS_PER_MODEL,
-                                                                     n_blocks)))
-             for k in steps]
-    records = Records.concat(parts)
-    return RunResult(crisis, replicates, seed, records, time.perf_counter() - start)
+        bar = tqdm(total=replicates, unit=" crises", unit_scale=True, desc="simulating")
+    parts: list[Records] = [Records({})] * len(calls)
+    with make_executor("local", min(workers, len(calls))) as executor:
+        for index, records in executor.run(calls):
+            parts[index] = records
+            if bar is not None:
+                bar.update(len(records))
+    if bar is not None:
+        bar.close()
+    return RunResult(crisis, replicates, seed, Records.concat(parts),
+                     time.perf_counter() - start)
 
 
 def run_to_precision(scenario: str | Path | Scenario, precision: float, seed: int = 1, *,

@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", type=_fraction("precision"), metavar="H",
                      help="add replicates until every probability's 95%% half-width is <= H "
                           "(up to --max-replicates)")
+    run.add_argument("--workers", type=_positive_int("workers"), default=1,
+                     help="processes to run seed blocks in (default 1; same numbers)")
     run.add_argument("--max-replicates", type=_positive_int("max-replicates"),
                      default=1_000_000, help="ceiling for --precision (default 1,000,000)")
 
@@ -137,7 +139,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = api.run_to_precision(crisis, args.precision, args.seed,
                                       max_replicates=args.max_replicates, progress=progress)
     else:
-        result = api.run(crisis, args.replicates, args.seed, progress=progress)
+        result = api.run(crisis, args.replicates, args.seed, workers=args.workers,
+                         progress=progress)
     if args.json:
         print(json.dumps(_finite(result.as_dict()), ensure_ascii=False))
     else:

@@ -44,6 +44,8 @@ from sim.outcomes import DAY_COLUMNS, NO_DAY, OUTCOMES, wilson
 
 MAX_POINTS = 100_000
 MAX_FACTORS = 32
+PACK = BLOCK * BLOCKS_PER_MODEL
+"""Replicates one model steps when design points are packed together."""
 
 Design = Literal["grid", "lhs", "sobol", "random"]
 
@@ -82,13 +84,24 @@ class ExperimentFile(_Table):
 
 @dataclass(frozen=True)
 class Factor:
-    """A parameter an experiment varies: a list of values (grid) or a range."""
+    """A parameter an experiment varies: a list of values (grid) or a range.
+
+    ``targets`` are the model parameters it sets (``actor.*.restraint`` sets each state's;
+    ``actor.CHN.leverage`` each party's); empty when the factor changes the scenario's
+    structure (a policy, the horizon), so that its design points cannot share a model.
+    """
 
     path: str
     values: tuple[Any, ...] = ()
     low: float = math.nan
     high: float = math.nan
     integer: bool = False
+    targets: tuple[str, ...] = ()
+    spec: Any = None
+
+    def number(self, value: Any) -> float:
+        """A design value as the model's number (flags and rung names parsed)."""
+        return float(self.spec.parse(value))
 
     def scale(self, unit: np.ndarray) -> np.ndarray:
         """Map [0, 1) to the factor's range (rounded for whole-number parameters)."""
@@ -118,6 +131,12 @@ class Experiment:
     @property
     def paths(self) -> list[str]:
         return [f.path for f in self.factors]
+
+    @property
+    def packable(self) -> bool:
+        """Whether design points differ only in parameter values, so several can run in
+        one model (see :func:`run_task`)."""
+        return all(f.targets for f in self.factors)
 
     def points(self) -> list[dict[str, Any]]:
         """The design points, in a fixed order (for sobol: A, B, then each AB_i)."""
@@ -190,11 +209,12 @@ def load(path: str | Path) -> Experiment:
         loc = ("parameters", name)
         spec_of = _param_spec(base, name)
         integer = bool(spec_of and spec_of.integer)
+        extra = {"targets": _targets(base, name), "spec": spec_of}
         if spec.design == "grid":
             if not isinstance(given, list) or not given:
                 problem(loc, "a grid design takes a list of values, e.g. [0, 0.5, 1]")
                 continue
-            factor = Factor(name, values=tuple(given), integer=integer)
+            factor = Factor(name, values=tuple(given), integer=integer, **extra)
             trial = given
         else:
             if not isinstance(given, Range):
@@ -205,7 +225,7 @@ def load(path: str | Path) -> Experiment:
                     and given.low < given.high):
                 problem(loc, "needs finite low < high")
                 continue
-            factor = Factor(name, low=given.low, high=given.high, integer=integer)
+            factor = Factor(name, low=given.low, high=given.high, integer=integer, **extra)
             trial = [given.low, given.high]
         for value in trial:
             try:
@@ -227,6 +247,27 @@ def load(path: str | Path) -> Experiment:
         sha256=digest, scenario=base, variant=spec.variant, replicates=spec.replicates,
         precision=spec.precision, max_replicates=spec.max_replicates, seed=spec.seed,
         design=spec.design, samples=spec.samples, factors=tuple(factors))
+
+
+def _targets(crisis: scenarios.Scenario, path: str) -> tuple[str, ...]:
+    """The model parameters a factor path sets (empty for structural paths)."""
+    parts = path.split(".")
+    if parts[0] == "model" and len(parts) == 2:
+        return (path,)
+    if parts[0] != "actor" or len(parts) not in (3, 4):
+        return ()
+    out = []
+    for actor in crisis.actors:
+        spec = actor.parameter_table.get(parts[2])
+        if parts[1] not in ("*", actor.id) or spec is None:
+            continue
+        if spec.per_party:
+            parties = actor.parties or actor.targets
+            chosen = parties if len(parts) == 3 else [p for p in parties if p == parts[3]]
+            out += [f"actor.{actor.id}.{parts[2]}.{party}" for party in chosen]
+        elif len(parts) == 3:
+            out.append(f"actor.{actor.id}.{parts[2]}")
+    return tuple(out)
 
 
 def _param_spec(crisis: scenarios.Scenario, path: str) -> Any:
@@ -278,15 +319,31 @@ def half_width(columns: dict[str, np.ndarray]) -> float:
 # --------------------------------------------------------------------------- one task
 
 
-def run_task(crisis: scenarios.Scenario, values: dict[str, Any], seed: int, replicates: int,
-             first: int, stop: int) -> dict[str, np.ndarray]:
-    """The records of seed blocks ``first`` to ``stop`` of one design point (the unit of work
-    an executor runs; a pure function of its arguments)."""
+def run_task(experiment: Experiment, points: list[dict[str, Any]], replicates: int,
+             first: int, stop: int) -> list[dict[str, np.ndarray]]:
+    """The records of seed blocks ``first`` to ``stop`` of each design point in ``points``:
+    the unit of work an executor runs, a pure function of its arguments.
+
+    Points that differ only in parameter values share one model: each gets the same seed
+    blocks (so the same random numbers as if run alone) and its own values, as
+    per-replicate arrays, so a point's records do not depend on which points share its
+    model.
+    """
     from sim.model import CrisisModel
 
-    point = crisis.override(values) if values else crisis
-    model = CrisisModel(point, blocks=seed_blocks(seed, replicates, first, stop))
-    return model.run().columns
+    blocks = seed_blocks(experiment.seed, replicates, first, stop)
+    if not experiment.packable:
+        return [CrisisModel(experiment.scenario.override(values), blocks=blocks).run().columns
+                for values in points]
+    size = sum(b.size for b in blocks)
+    overrides = {}
+    for factor in experiment.factors:
+        column = np.repeat([factor.number(p[factor.path]) for p in points], size)
+        overrides.update({target: column for target in factor.targets})
+    records = CrisisModel(experiment.scenario, blocks=blocks * len(points),
+                          overrides=overrides).run().columns
+    return [{name: values[i * size:(i + 1) * size] for name, values in records.items()}
+            for i in range(len(points))]
 
 
 # --------------------------------------------------------------------------- files
@@ -483,29 +540,51 @@ class Sweep:
         return tqdm(total=total, unit=" crises", unit_scale=True, dynamic_ncols=True,
                     desc=f"0/{len(points)} points", smoothing=0.1)
 
-    def _run_tasks(self, executor: Any, points: list, tasks: list[tuple[int, int, int]],
+    def _run_tasks(self, executor: Any, points: list, units: list[tuple[int, int, int]],
                    replicates: int, bar: Any) -> None:
+        """Run the (point, first block, stop block) units not yet on disk, packed several
+        points to a model, and write each point's records as its pack finishes."""
         e = self.experiment
-        pending = [t for t in tasks if not self.task_file(*t).exists()]
-        done_points = {p for p in range(len(points))} - {p for p, _, _ in pending}
+        pending = [u for u in units if not self.task_file(*u).exists()]
         remaining = {p: 0 for p in range(len(points))}
         for p, _, _ in pending:
             remaining[p] += 1
+        done = sum(1 for p in remaining if remaining[p] == 0)
         if bar is not None:
-            bar.update(sum(min(stop * BLOCK, replicates) - first * BLOCK
-                           for p, first, stop in tasks if (p, first, stop) not in pending))
-            bar.set_description(f"{len(done_points)}/{len(points)} points")
-        calls = [(run_task, (e.scenario, points[p], e.seed, replicates, first, stop))
-                 for p, first, stop in pending]
-        for index, columns in executor.run(calls):
-            p, first, stop = pending[index]
-            write_records(self.task_file(p, first, stop), columns)
-            remaining[p] -= 1
-            if remaining[p] == 0:
-                done_points.add(p)
+            bar.update(sum(_size(replicates, first, stop) for u in units if u not in pending
+                           for _, first, stop in [u]))
+            bar.set_description(f"{done}/{len(points)} points")
+        packs = self._packs(pending, replicates)
+        calls = [(run_task, (e, [points[p] for p in members], replicates, first, stop))
+                 for members, first, stop in packs]
+        for index, results in executor.run(calls):
+            members, first, stop = packs[index]
+            for p, columns in zip(members, results, strict=True):
+                write_records(self.task_file(p, first, stop), columns)
+                remaining[p] -= 1
+                done += remaining[p] == 0
+                if bar is not None:
+                    bar.update(len(columns["outcome"]))
             if bar is not None:
-                bar.update(len(columns["outcome"]))
-                bar.set_description(f"{len(done_points)}/{len(points)} points")
+                bar.set_description(f"{done}/{len(points)} points")
+
+    def _packs(self, units: list[tuple[int, int, int]], replicates: int
+               ) -> list[tuple[list[int], int, int]]:
+        """Group units of the same blocks into packs of up to PACK replicates, at least
+        one pack per worker when there are enough points. Packing changes no number."""
+        by_blocks: dict[tuple[int, int], list[int]] = {}
+        for p, first, stop in units:
+            by_blocks.setdefault((first, stop), []).append(p)
+        packs = []
+        for (first, stop), members in by_blocks.items():
+            per_pack = 1
+            if self.experiment.packable:  # as few packs as fit, a multiple of the workers
+                most = max(1, PACK // _size(replicates, first, stop))
+                count = self.workers * -(-len(members) // (self.workers * most))
+                per_pack = -(-len(members) // count)
+            packs += [(members[i:i + per_pack], first, stop)
+                      for i in range(0, len(members), per_pack)]
+        return packs
 
     def _run_to_precision(self, executor: Any, points: list, bar: Any) -> None:
         """Add one seed block per unfinished point per round until every outcome's 95%
@@ -594,6 +673,11 @@ def describe(result: SweepResult) -> str:
                              f"   total {v['total_order']:6.3f} [{v['total_order_ci'][0]:6.3f},"
                              f" {v['total_order_ci'][1]:6.3f}]")
     return "\n".join(lines)
+
+
+def _size(replicates: int, first: int, stop: int) -> int:
+    """Replicates in seed blocks ``first`` to ``stop`` of a run of ``replicates``."""
+    return min(stop * BLOCK, replicates) - first * BLOCK
 
 
 def _now() -> str:

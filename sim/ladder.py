@@ -144,6 +144,10 @@ def reachable(rung: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
+LOWEST, HIGHEST = (r.astype(np.int8) for r in reachable(np.arange(len(Rung))))
+"""The lowest and highest rung reachable from each rung, for ``np.take`` with rung arrays."""
+
+
 # Goldstein weights of the CAMEO codes this project codes events with: the 20 root codes
 # and the codes of crisis-facts §4b, from the standard CAMEO -> Goldstein lookup
 # (CAMEO.goldsteinscale.txt, as distributed with GDELT).

@@ -27,7 +27,15 @@ import mesa
 import numpy as np
 
 from sim import policies
-from sim.agents import GreatPower, Mediator, MilitantGroup, Relation, StateActor, take
+from sim.agents import (
+    GreatPower,
+    Mediator,
+    MilitantGroup,
+    Relation,
+    StateActor,
+    forget,
+    take,
+)
 from sim.ladder import FORCE, MILITARIZED, Rung
 from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR, Records, mid_hostility
 from sim.parameters import KINDS, MODEL, Distribution, Param, ParameterSet
@@ -38,8 +46,12 @@ BLOCK = 10_000
 whose random streams derive from ``SeedSequence(seed, spawn_key=(block,))`` alone, so its
 numbers do not depend on how blocks are grouped into model runs, tasks or workers."""
 
-BLOCKS_PER_MODEL = 5
+BLOCKS_PER_MODEL = 10
 """Seed blocks one model steps together: a performance setting, not a statistical one."""
+
+FLOAT = np.float32
+"""The float type of per-replicate state and random draws (float64 gives the same estimates
+within Monte-Carlo error, at twice the memory traffic; see tests/test_model.py)."""
 
 NEVER = np.iinfo(np.int16).max
 ELECTION_WINDOW = 180
@@ -92,10 +104,7 @@ class Stream:
         return np.concatenate([draw(generator, size) for generator, size in self.parts])
 
     def random(self) -> np.ndarray:
-        return self._joined(lambda g, n: g.random(n))
-
-    def standard_normal(self) -> np.ndarray:
-        return self._joined(lambda g, n: g.standard_normal(n))
+        return self._joined(lambda g, n: g.random(n, FLOAT))
 
     def sample(self, spec: Param, value: Distribution) -> np.ndarray:
         return self._joined(lambda g, n: spec.draw(value, g, n))
@@ -111,12 +120,12 @@ class World:
     def __init__(self, n: int, states: int, mediators: int) -> None:
         self.n = n
         self.rung = np.full((states, states, n), Rung.NORMAL, np.int8)
-        self.pressure = np.zeros((states, n))
-        self.grievance = np.zeros((states, states, n))
+        self.pressure = np.zeros((states, n), FLOAT)
+        self.grievance = np.zeros((states, states, n), FLOAT)
         self.offence = np.zeros((states, states, n), np.int8)
-        self.battle_deaths = np.zeros(n)
-        self.strike_deaths = np.zeros(n)
-        self.attack_deaths = np.zeros(n)
+        self.battle_deaths = np.zeros(n, FLOAT)
+        self.strike_deaths = np.zeros(n, FLOAT)
+        self.attack_deaths = np.zeros(n, FLOAT)
         self.max_rung = np.zeros(n, np.int8)
         self.onset = np.full(n, NEVER, np.int16)
         self.first_force = np.full((2, n), NEVER, np.int16)
@@ -174,10 +183,14 @@ class CrisisModel(mesa.Model):
     blocks : sequence of Block, optional
         Seed blocks to step together instead of one block of ``replicates`` seeded by
         ``rng`` (see :func:`seed_blocks`).
+    overrides : mapping of parameter path to array, optional
+        Per-replicate values replacing parameters after they are drawn (how a sweep packs
+        several design points into one model).
     """
 
     def __init__(self, crisis: Scenario, replicates: int = 1, rng: Any = None,
-                 trace: Sequence[int] = (), blocks: Sequence[Block] | None = None) -> None:
+                 trace: Sequence[int] = (), blocks: Sequence[Block] | None = None,
+                 overrides: dict[str, np.ndarray] | None = None) -> None:
         if blocks is None:
             blocks = [Block(seed_sequence(rng), replicates)]
         replicates = sum(b.size for b in blocks)
@@ -192,6 +205,10 @@ class CrisisModel(mesa.Model):
         self.day = 0
         self.live = np.arange(replicates)
         self.params = draw_parameters(crisis, replicates, self.stream)
+        for path, values in (overrides or {}).items():
+            if path not in self.params.values:
+                raise KeyError(f"no parameter {path!r} to override")
+            self.params[path] = np.asarray(values, np.float64)
 
         states = crisis.of_kind("state")
         self.states = [StateActor(self, spec, i) for i, spec in enumerate(states)]
@@ -350,16 +367,21 @@ class CrisisModel(mesa.Model):
         salient attacks (at least ``model.salience`` killed) move politics: the target's
         pressure, and its grievance toward the group's host by the group's attribution."""
         self.count_attack(group, target, index, deaths)
-        salient = np.flatnonzero(np.broadcast_to(
-            deaths >= take(self.params["model.salience"], index),
-            (self.world.n,) if index is None else index.shape))
-        if salient.size == 0:
-            return
-        where = salient if index is None else index[salient]
-        hurt = np.broadcast_to(deaths, where.shape if index is None else index.shape)
+        salience = self.params["model.salience"]
+        if index is None and np.ndim(salience) == 0:  # a recorded attack: all alike
+            if deaths < salience:
+                return
+        else:
+            salient = deaths >= take(salience, index)
+            if not salient.any():
+                return
+            if index is None:
+                index = np.flatnonzero(salient)
+            else:
+                index, deaths = index[salient], deaths[salient]
         host = group.host if group is not None else None
         blame = group.param("attribution") if group is not None else 0.0
-        target.suffer(where, hurt if index is None else hurt[salient], culprit=host, blame=blame)
+        target.suffer(index, deaths, culprit=host, blame=blame)
 
     def observe(self) -> None:
         """Note the highest rung, the dispute's onset and each side's first use of force in
@@ -420,6 +442,9 @@ class CrisisModel(mesa.Model):
         self.params.keep(index)
         for rel in self.relations:
             rel.policy.keep(index)
+            forget(rel)
+        for agent in (*self.states, *self.mediators, *self.groups):
+            forget(agent)
         self.live = self.live[index]
         self._ended = 0
 
@@ -431,22 +456,32 @@ class CrisisModel(mesa.Model):
         u = stream.random()
         return u if self.world.n == self.replicates else u[self.live]
 
-    def normals(self, stream: Stream) -> np.ndarray:
-        z = stream.standard_normal()
-        return z if self.world.n == self.replicates else z[self.live]
+    def force_deaths(self, levels: np.ndarray, u: np.ndarray, index: np.ndarray
+                     ) -> np.ndarray:
+        """Deaths of a day of force at each rung in ``levels``, from one uniform ``u`` each.
 
-    def force_deaths(self, levels: np.ndarray, u: np.ndarray, z: np.ndarray,
-                     index: np.ndarray) -> np.ndarray:
-        """Deaths of a day of force at each rung in ``levels``: a lethal share of strike and
-        clash days kill a lognormal number (MIDI incidents); war kills an exponential number
-        with mean half the dyad's daily war deaths (each side's action is half the war)."""
+        Strike and clash days are lethal when u < ``force_lethality`` and then kill a
+        lognormal number (median ``force_deaths_median``, σ ``force_deaths_sigma``; MIDI
+        incidents), drawn from the same uniform: u / lethality is uniform on a lethal day.
+        War kills an exponential number with mean half the dyad's daily war deaths (each
+        side's action is half the war).
+        """
         p = self.params
-        lethal = u < take(p["model.force_lethality"], index)
-        incident = np.maximum(1, np.round(take(p["model.force_deaths_median"], index)
-                                          * np.exp(take(p["model.force_deaths_sigma"], index) * z)))
-        war = np.round(take(p["model.war_deaths_per_day"], index) / 2
-                       * -np.log(np.maximum(u, 1e-300)))
-        return np.where(levels == Rung.WAR, war, np.where(lethal, incident, 0.0))
+        lethality = take(p["model.force_lethality"], index)
+        deaths = np.zeros(len(levels), FLOAT)
+        war = levels == Rung.WAR
+        if war.any():
+            rate = take(p["model.war_deaths_per_day"], index)
+            deaths[war] = np.round(take(rate, np.flatnonzero(war)) / 2 * -np.log1p(-u[war]))
+        lethal = np.flatnonzero(~war & (u < lethality))
+        if lethal.size:
+            from scipy.special import ndtri
+
+            share = u[lethal] / take(np.broadcast_to(lethality, u.shape), lethal)
+            median = take(take(p["model.force_deaths_median"], index), lethal)
+            sigma = take(take(p["model.force_deaths_sigma"], index), lethal)
+            deaths[lethal] = np.maximum(1, np.round(median * np.exp(sigma * ndtri(share))))
+        return deaths
 
     def count_force(self, rel: Relation, index: np.ndarray | None, levels: Any,
                     deaths: Any) -> None:
@@ -575,3 +610,9 @@ def simulate(crisis: Scenario, replicates: int, seed: int, *, blocks: range | No
                                                     min(k + per_model, chosen.stop))).run()
              for k in range(chosen.start, chosen.stop, per_model)]
     return Records.concat(parts)
+
+
+def simulate_blocks(crisis: Scenario, replicates: int, seed: int, first: int, stop: int
+                    ) -> Records:
+    """The records of seed blocks ``first`` to ``stop`` (a unit of work for executors)."""
+    return simulate(crisis, replicates, seed, blocks=range(first, stop))

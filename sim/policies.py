@@ -22,6 +22,7 @@ record exactly.
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol
 
 import numpy as np
 
-from sim.ladder import MAX_STEP, Rung, reachable
+from sim.ladder import HIGHEST, LOWEST, MAX_STEP, Rung
 from sim.parameters import Param
 
 DEFAULT = "quantal_response"
@@ -52,6 +53,7 @@ class Situation(Protocol):
     pressure: np.ndarray       # domestic pressure (rungs)
     grievance: np.ndarray      # grievance toward this rival: harm suffered minus harm done
     retaliation: np.ndarray    # G, the grievance still to answer (its positive part)
+    aggrieved: bool            # whether any replicate has a grievance to answer
     offence: np.ndarray        # L, the rung that answers it in kind (0: none)
     reciprocity: Any           # w, weight of the reciprocity loss
     inertia: Any               # a, weight of the cost of changing stance
@@ -75,6 +77,8 @@ class Policy:
     name: ClassVar[str] = ""
     parameters: ClassVar[dict[str, Param]] = {}
     bound_by_ladder: ClassVar[bool] = True
+    within_reach: ClassVar[bool] = False
+    """True if :meth:`choose` only ever returns reachable rungs (the state need not clip)."""
 
     def __init__(self, n: int) -> None:
         self.memory: dict[str, np.ndarray] = {}
@@ -146,6 +150,7 @@ def names() -> list[str]:
 # --------------------------------------------------------------------------- the policies
 
 OFFSETS = np.arange(-MAX_STEP, MAX_STEP + 1)
+_BELOW_ONE = np.float32(1 - 2**-22)
 
 
 @register("quantal_response")
@@ -177,6 +182,7 @@ class QuantalResponse(Policy):
     international conflict. *American Political Science Review* 93(2): 279-297.
     """
 
+    within_reach: ClassVar[bool] = True
     parameters: ClassVar[dict[str, Param]] = {
         "beta": Param(
             2.0, 0, 100, "1/utility", "how deliberate the leadership is (logit precision β)",
@@ -184,43 +190,130 @@ class QuantalResponse(Policy):
             "1-5 a defensible range (parameter-sources §7)"),
     }
 
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self._tables: dict[tuple, np.ndarray] = {}
+
     def choose(self, s: Situation, u: np.ndarray) -> np.ndarray:
         return quantal_choice(self.utilities(s), s.own, s.param("beta"), u)
 
-    @staticmethod
-    def utilities(s: Situation) -> np.ndarray:
-        """U(k) for k = own-2 … own+2, one row per offset (rows off the ladder are -inf)."""
-        own = s.own.astype(np.float64)
-        rows = np.empty((len(OFFSETS), len(own)))
+    def utilities(self, s: Situation) -> np.ndarray:
+        """U(k) for k = own-2 … own+2, one row per offset (rows off the ladder are -inf).
+
+        The terms that depend only on the rung k (inertia, the costs, reachability) come
+        from a small table; reciprocity, retaliation and mediation are added per replicate.
+        The row-independent part of the reciprocity loss, -w (r - τ)², is left out: it
+        does not change the choice.
+        """
+        own = s.own
+        rows = self._rung_terms(s)
+        slope = (2 * s.reciprocity) * (own - s.desired)   # -2 w o (r - τ) for each offset o
+        rows[1] += slope
+        rows[3] -= slope
+        slope += slope
+        rows[0] += slope
+        rows[4] -= slope
+        if s.aggrieved:  # + G at rungs that answer the offence (a grievance implies one)
+            who = np.flatnonzero(s.grievance > 0)
+            if 10 * len(who) < len(own):  # few: work on them alone
+                grievance, short, part = s.grievance[who], s.offence[who] - own[who], rows[:, who]
+            else:
+                grievance, short, part = s.retaliation, s.offence - own, rows
+            for row, offset in zip(part, OFFSETS, strict=True):
+                row += grievance * (short <= offset)
+            if part is not rows:
+                rows[:, who] = part
+        bonus, penalty = s.stepdown_bonus, s.escalation_penalty
         for row, offset in zip(rows, OFFSETS, strict=True):
-            k = own + offset
-            gap = k - s.desired
-            row[:] = -s.reciprocity * gap * gap - s.inertia * offset * offset
-            row -= s.escalation_cost * np.maximum(k - Rung.NORMAL, 0)
-            row -= s.force_cost * np.maximum(k - Rung.POSTURE, 0)
-            row -= s.nuclear_cost * (k >= Rung.CLASHES)
-            row += s.retaliation * ((k >= s.offence) & (s.offence > 0))
-            if offset < 0:
-                row -= offset * s.stepdown_bonus
-            elif offset > 0:
-                row -= offset * s.escalation_penalty
+            if offset < 0 and (np.ndim(bonus) or bonus):
+                row -= offset * bonus           # a reward per rung stepped down
+            elif offset > 0 and (np.ndim(penalty) or penalty):
+                row -= offset * penalty         # a charge per rung stepped up
         return rows
+
+    def _rung_terms(self, s: Situation) -> np.ndarray:
+        """-(w + a) o² - c (k-1)⁺ - F (k-4)⁺ - N [k ≥ 6], and -inf off the ladder, for each
+        offset o (rows) and replicate (columns), k = own + o. The coefficients that are the
+        same in every replicate are folded into a cached 5 × 8 table gathered by the
+        current rung; those drawn per replicate are added after."""
+        coefficients = (s.reciprocity + s.inertia, s.escalation_cost, s.force_cost,
+                        s.nuclear_cost)
+        key = tuple(float(c) if np.ndim(c) == 0 else None for c in coefficients)
+        table = self._tables.get(key)
+        if table is None:
+            table = np.where(OFF_LADDER, -np.inf, -sum(
+                (c * ind for c, ind in zip(key, RUNG_TERMS, strict=True) if c is not None),
+                np.zeros((len(OFFSETS), 8)))).astype(np.float32)
+            self._tables[key] = table
+        own = s.own
+        rows = np.take(table, own, axis=1)
+        highest = None
+        for term, c in enumerate(coefficients):
+            if np.ndim(c):
+                c = c.astype(np.float32, copy=False)
+                highest = int(own.max()) if highest is None else highest
+                for row, offset in zip(rows, OFFSETS, strict=True):
+                    if _can_matter(term, highest + offset):
+                        row -= c * _rung_term(term, offset, own)
+        return rows
+
+
+def _can_matter(term: int, top: int) -> bool:
+    """Whether term ``term`` is non-zero anywhere when the highest next rung is ``top``."""
+    return (term == 0) or top > (Rung.NORMAL, Rung.POSTURE, Rung.CLASHES - 1)[term - 1]
+
+
+def _rung_term(term: int, offset: int, own: np.ndarray) -> Any:
+    """Row ``offset`` of RUNG_TERMS[term], computed from the current rungs ``own``."""
+    k = own + offset
+    match term:
+        case 0:
+            return np.float32(offset * offset)
+        case 1:
+            return np.maximum(k - Rung.NORMAL, 0)
+        case 2:
+            return np.maximum(k - Rung.POSTURE, 0)
+        case _:
+            return k >= Rung.CLASHES
+
+
+_NEXT = np.arange(8)[None, :] + OFFSETS[:, None]
+RUNG_TERMS = tuple(t.astype(np.float32) for t in (
+    np.broadcast_to(OFFSETS[:, None] ** 2, _NEXT.shape),   # (w + a) o²
+    np.maximum(_NEXT - Rung.NORMAL, 0),                    # c (k - 1)⁺
+    np.maximum(_NEXT - Rung.POSTURE, 0),                   # F (k - 4)⁺
+    _NEXT >= Rung.CLASHES))                                # N [k ≥ 6]
+"""Indicator tables [offset, current rung] of the utility terms that depend on the rung."""
+OFF_LADDER = (_NEXT < LOWEST) | (_NEXT > HIGHEST)
 
 
 def quantal_choice(utility: np.ndarray, own: np.ndarray, beta: Any,
                    u: np.ndarray) -> np.ndarray:
     """Draw a rung with probability ∝ exp(β·U) among the rungs reachable from ``own``.
 
-    ``utility`` has one row per offset in :data:`OFFSETS`; ``u`` is uniform(0, 1).
+    ``utility`` has one row per offset in :data:`OFFSETS` (-inf where off the ladder) and
+    is overwritten; ``u`` is uniform(0, 1). Row by row, as the rows are few and the
+    replicates many.
     """
-    low, high = reachable(own)
-    k = own.astype(np.int16) + OFFSETS[:, None]
-    allowed = (k >= low) & (k <= high)
-    logits = np.where(allowed, beta * utility, -np.inf)
-    weights = np.exp(logits - logits.max(axis=0))
-    cumulative = np.cumsum(weights, axis=0)
-    index = (cumulative <= u * cumulative[-1]).sum(axis=0)
-    return np.clip(own + index - MAX_STEP, low, high)
+    if np.any(beta == 0):  # 0 × -inf: keep the rows off the ladder impossible
+        with np.errstate(invalid="ignore"):
+            utility *= beta
+        np.nan_to_num(utility, copy=False, nan=-np.inf)
+    else:
+        utility *= beta
+    top = utility[0].copy()
+    for row in utility[1:]:
+        np.maximum(top, row, out=top)
+    for row in utility:
+        row -= top
+    np.exp(utility, out=utility)
+    for previous, row in itertools.pairwise(utility):
+        row += previous
+    threshold = utility[-1] * (u * _BELOW_ONE)  # strictly below the total: never off the end
+    below = np.zeros(len(own), np.int8)
+    for row in utility[:-1]:
+        below += row <= threshold
+    return own + (below - MAX_STEP)
 
 
 @register("tit_for_tat")

@@ -157,3 +157,22 @@ def test_runs_under_mesa_batch_run():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_float32_state_changes_no_estimate_beyond_monte_carlo_error(flagship, monkeypatch):
+    """The engine keeps state and draws in float32; float64 must give the same estimates
+    within Monte-Carlo error (the two runs draw different numbers, so they are
+    independent samples of the same model)."""
+    n = 20_000
+    single = simulate(flagship, n, 3)
+    monkeypatch.setattr(model_module, "FLOAT", np.float64)
+    double = simulate(flagship, n, 3)
+    assert double["battle_deaths"].dtype == single["battle_deaths"].dtype  # records alike
+    for code in (WAR, DEESCALATED):
+        p1, p2 = np.mean(single["outcome"] == code), np.mean(double["outcome"] == code)
+        pooled = (p1 + p2) / 2
+        se = np.sqrt(2 * pooled * (1 - pooled) / n)
+        assert abs(p1 - p2) < 4 * se, (code, p1, p2)
+    d1 = single["days_to_deescalation"][single["outcome"] == DEESCALATED]
+    d2 = double["days_to_deescalation"][double["outcome"] == DEESCALATED]
+    assert stats.mannwhitneyu(d1, d2).pvalue > 0.001

@@ -18,10 +18,11 @@ class FakeSituation:
         self.rival = np.asarray(rival, np.int8)
         n = len(self.own)
         self.day = day
-        self.desired = self.rival.astype(float)
-        self.pressure = np.zeros(n)
-        self.grievance = np.zeros(n)
-        self.retaliation = np.zeros(n)
+        self.desired = self.rival.astype(np.float32)
+        self.pressure = np.zeros(n, np.float32)
+        self.grievance = np.zeros(n, np.float32)
+        self.retaliation = np.zeros(n, np.float32)
+        self.aggrieved = False
         self.offence = np.zeros(n, np.int8)
         self.script = np.full(n, Rung.PROTEST, np.int8)
         self.reciprocity, self.inertia, self.escalation_cost = 1.0, 1.0, 1.5
@@ -48,7 +49,7 @@ def test_beta_zero_gives_a_uniform_choice_among_reachable_rungs():
 def test_large_beta_gives_the_best_response():
     n = 1000
     s = FakeSituation(np.full(n, 4), np.full(n, 4), beta=100.0)
-    utilities = QuantalResponse.utilities(s)
+    utilities = QuantalResponse(n).utilities(s)
     best = 4 + np.argmax(utilities[:, 0]) - 2
     chosen = QuantalResponse(n).choose(s, np.random.default_rng(2).random(n))
     assert np.all(chosen == best)
