@@ -62,3 +62,15 @@ def test_readme_python_examples_run():
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Outcome:" in done.stdout
+
+
+def test_readme_shows_what_make_run_prints():
+    import subprocess
+    import sys
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"`make run` prints.*?```\n(.*?)```", readme, re.S).group(1)
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "run",
+                           "scenarios/iran_pakistan_2024.toml"], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    printed = done.stdout.split("\nSimulated in")[0].rstrip()
+    assert shown.rstrip() == printed
