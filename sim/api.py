@@ -90,6 +90,7 @@ class RunResult:
     records: Records
     elapsed_s: float
     precision: Precision | None = None
+    trajectories: Trajectories | None = field(default=None, repr=False)
     summary: Summary = field(init=False)
 
     def __post_init__(self) -> None:
@@ -135,10 +136,12 @@ class RunResult:
 def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, seed: int = 1,
         *, variant: str | None = None, set: dict[str, Any] | None = None,
         branch: date | str | None = None, horizon: int | None = None, workers: int = 1,
-        progress: bool = False) -> RunResult:
+        keep: int = 0, progress: bool = False) -> RunResult:
     """Simulate ``replicates`` futures of a scenario from its branch date.
 
     ``workers`` > 1 runs seed blocks in that many processes; the records are the same.
+    ``keep`` > 0 also keeps the day-by-day paths of the first ``keep`` replicates (at most
+    one seed block, 10,000), for fan charts.
 
     >>> result = run("scenarios/iran_pakistan_2024.toml", replicates=2000, seed=1)
     >>> low, high = result.p_war.confidence_interval()
@@ -159,15 +162,23 @@ def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, s
 
         bar = tqdm(total=replicates, unit=" crises", unit_scale=True, desc="simulating")
     parts: list[Records] = [Records({})] * len(calls)
+    trajectories = None
+    if keep:
+        if not 0 < keep <= min(BLOCK, replicates):
+            raise InputError(f"keep {keep}: allowed: 1 to {min(BLOCK, replicates)}")
+        model = CrisisModel(crisis, blocks=seed_blocks(seed, replicates, *calls[0][1][3:]),
+                            trace=range(keep))
+        parts[0], trajectories = model.run(), model.trajectories
     with make_executor("local", min(workers, len(calls))) as executor:
-        for index, records in executor.run(calls):
+        for index, records in executor.run(calls[1:] if keep else calls):
+            index += 1 if keep else 0
             parts[index] = records
             if bar is not None:
                 bar.update(len(records))
     if bar is not None:
         bar.close()
     return RunResult(crisis, replicates, seed, Records.concat(parts),
-                     time.perf_counter() - start)
+                     time.perf_counter() - start, trajectories=trajectories)
 
 
 def run_to_precision(scenario: str | Path | Scenario, precision: float, seed: int = 1, *,
@@ -379,3 +390,72 @@ def tell(story: Story) -> str:
                  f"strike deaths {rec['strike_deaths']:.0f}, militant-attack deaths "
                  f"{rec['attack_deaths']:.0f}.")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- saved results
+
+
+def save_run(result: RunResult, out: str | Path, variant: str | None = None,
+             sets: dict[str, Any] | None = None) -> Path:
+    """Write a run to a directory: ``run.json`` (what was run and its summary),
+    ``records.parquet`` (one row per replicate) and, if paths were kept, ``paths.parquet``
+    (day, relation, replicate, rung). Read back with :func:`load_run`."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.experiment import write_atomic, write_json, write_records
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file; allowed: a directory")
+    s = result.scenario
+    write_records(out / "records.parquet", result.records.columns)
+    if result.trajectories is not None:
+        t = result.trajectories
+        days, relations, replicates = np.meshgrid(np.arange(t.rung.shape[0]),
+                                                  np.arange(t.rung.shape[1]), t.replicates,
+                                                  indexing="ij")
+        table = pa.table({"day": days.ravel().astype(np.int16),
+                          "relation": np.array(t.relations)[relations.ravel()],
+                          "replicate": replicates.ravel().astype(np.int32),
+                          "rung": t.rung.ravel()})
+        write_atomic(out / "paths.parquet", lambda p: pq.write_table(table, p))
+    write_json(out / "run.json", {
+        "scenario_file": str(Path(s.path).resolve()), "variant": variant,
+        "set": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (sets or {}).items()},
+        "branch": s.branch.isoformat(), "horizon": s.horizon, **result.as_dict()})
+    return out
+
+
+def load_run(path: str | Path) -> RunResult:
+    """A run saved by :func:`save_run` (JSON and Parquet only)."""
+    import json
+
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from sim.experiment import read_records
+
+    path = Path(path)
+    try:
+        info = json.loads((path / "run.json").read_text())
+    except (OSError, ValueError):
+        raise InputError(f"{path}: no run.json; give a directory written by "
+                         "`crisis-sim run --out`") from None
+    crisis = resolve(info["scenario_file"], info.get("variant"), info.get("set") or None,
+                     info["branch"], info["horizon"])
+    records = Records(read_records([path / "records.parquet"]))
+    trajectories = None
+    if (path / "paths.parquet").exists():
+        table = pq.read_table(path / "paths.parquet").to_pandas()
+        relations = list(dict.fromkeys(table["relation"]))
+        replicates = np.unique(table["replicate"].to_numpy())
+        rung = np.full((table["day"].max() + 1, len(relations), len(replicates)), -1, np.int8)
+        rung[table["day"].to_numpy(), table["relation"].map(relations.index).to_numpy(),
+             np.searchsorted(replicates, table["replicate"].to_numpy())] = table["rung"]
+        empty = np.zeros((0,))
+        trajectories = Trajectories(replicates, relations, [], [], [], rung, empty, empty,
+                                    empty, empty, empty)
+    return RunResult(crisis, info["replicates"], info["seed"], records, info["elapsed_s"],
+                     trajectories=trajectories)

@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 from sim.errors import InputError
 
 EXIT_INVALID = 2
+PLOT_KINDS = ("outcomes", "fan", "sweep", "heatmap", "sensitivity", "compare")
+FIGURE_TYPES = (".png", ".svg", ".pdf")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "(up to --max-replicates)")
     run.add_argument("--workers", type=_positive_int("workers"), default=1,
                      help="processes to run seed blocks in (default 1; same numbers)")
+    run.add_argument("--plot", metavar="FILE",
+                     help="also draw the outcomes and a fan chart (PNG, SVG or PDF)")
+    run.add_argument("--out", metavar="DIR",
+                     help="also save the run (records, summary, paths) for `crisis-sim plot`")
     run.add_argument("--max-replicates", type=_positive_int("max-replicates"),
                      default=1_000_000, help="ceiling for --precision (default 1,000,000)")
 
@@ -101,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--against", help="another scenario file to compare with")
     compare.add_argument("--replicates", type=_positive_int("replicates"), default=10_000)
     compare.add_argument("--json", action="store_true", help="print one JSON object")
+    compare.add_argument("--out", metavar="DIR", help="also save comparison.json there")
+    compare.add_argument("--plot", metavar="FILE", help="also draw the paired differences")
+
+    plot = sub.add_parser("plot", help="draw a figure from saved results")
+    plot.add_argument("results", help="a directory written by run --out, sweep or compare --out")
+    plot.add_argument("--kind", required=True, choices=PLOT_KINDS)
+    plot.add_argument("-o", "--output", required=True, metavar="FILE",
+                      help="the figure file: .png, .svg or .pdf")
+    plot.add_argument("--x", help="sweep, heatmap: the parameter across (default: the first)")
+    plot.add_argument("--y", help="heatmap: the parameter up (default: the second)")
+    plot.add_argument("--by", help="sweep: one line per value of this parameter")
+    plot.add_argument("--outcome", default="war", choices=("war", "deescalated", "ongoing"))
 
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("files", nargs="+")
@@ -134,18 +152,102 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.trace is not None:
         print(api.story(crisis, args.trace, args.seed, args.replicates))
         return 0
+    _check_figure(args.plot)
     progress = sys.stderr.isatty() and not args.json
+    keep = min(1000, args.replicates) if (args.plot or args.out) else 0
     if args.precision is not None:
         result = api.run_to_precision(crisis, args.precision, args.seed,
                                       max_replicates=args.max_replicates, progress=progress)
     else:
-        result = api.run(crisis, args.replicates, args.seed, workers=args.workers,
+        result = api.run(crisis, args.replicates, args.seed, workers=args.workers, keep=keep,
                          progress=progress)
     if args.json:
         print(json.dumps(_finite(result.as_dict()), ensure_ascii=False))
     else:
         print(result)
+    if args.out:
+        api.save_run(result, args.out, args.variant, _overrides(args))
+    if args.plot:
+        from sim import plots
+
+        _save(plots.overview(result), args.plot)
     return 0
+
+
+def _check_figure(path: str | None) -> None:
+    from pathlib import Path
+
+    if path is not None and Path(path).suffix.lower() not in FIGURE_TYPES:
+        raise InputError(f"{path}: unknown figure type; allowed: {', '.join(FIGURE_TYPES)}")
+
+
+def _save(figure: Any, path: str) -> None:
+    try:
+        figure.savefig(path, dpi=120, bbox_inches="tight")
+    except OSError as err:
+        raise InputError(f"{path}: cannot write the figure ({err.strerror})") from None
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    import json as json_module
+    from pathlib import Path
+
+    from sim import plots
+
+    _check_figure(args.output)
+    results = Path(args.results)
+    if not results.is_dir():
+        raise InputError(f"{results}: not a results directory; give one written by run "
+                         "--out, sweep --out or compare --out")
+
+    def read(name: str) -> Any:
+        try:
+            return json_module.loads((results / name).read_text())
+        except (OSError, ValueError):
+            raise InputError(f"{results}: no {name}: --kind {args.kind} needs a directory "
+                             f"written by {NEEDS[args.kind]}") from None
+
+    if args.kind in ("outcomes", "fan"):
+        from sim import api
+
+        read("run.json")
+        result = api.load_run(results)
+        if args.kind == "fan" and result.trajectories is None:
+            raise InputError(f"{results}: no paths.parquet: the run kept no day-by-day paths")
+        figure = (plots.outcomes(result.summary, result.scenario.title) if args.kind ==
+                  "outcomes" else plots.fan(result.scenario, result.trajectories))
+    elif args.kind in ("sweep", "heatmap"):
+        import pandas as pd
+
+        factors = read("manifest.json")["factors"]
+        points = pd.read_parquet(results / "points.parquet")
+        for flag in ("x", "y", "by"):
+            value = getattr(args, flag)
+            if value is not None and value not in factors:
+                raise InputError(f"--{flag} {value}: not a factor of this sweep; allowed: "
+                                 f"{', '.join(factors)}")
+        x = args.x or factors[0]
+        if args.kind == "sweep":
+            figure = plots.sweep(points, x, by=args.by, outcome=args.outcome)
+        else:
+            others = [f for f in factors if f != x]
+            y = args.y or (others[0] if others else None)
+            if y is None:
+                raise InputError("--kind heatmap needs a sweep over two parameters")
+            figure = plots.heatmap(points, x, y, outcome=args.outcome)
+    elif args.kind == "sensitivity":
+        figure = plots.sensitivity(read("sensitivity.json"), f"p_{args.outcome}")
+    else:
+        figure = plots.comparison(read("comparison.json"))
+    _save(figure, args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+NEEDS = {"outcomes": "`crisis-sim run --out`", "fan": "`crisis-sim run --out`",
+         "sweep": "`crisis-sim sweep`", "heatmap": "`crisis-sim sweep`",
+         "sensitivity": "`crisis-sim sweep` of a sobol experiment",
+         "compare": "`crisis-sim compare --out`"}
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -169,6 +271,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim import analysis
 
+    _check_figure(args.plot)
     sets = _overrides(args)
     comparison = analysis.compare(args.scenario, variant=args.variant, set=sets or None,
                                   against=args.against, replicates=args.replicates,
@@ -177,6 +280,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(json.dumps(_finite(comparison.as_dict()), ensure_ascii=False))
     else:
         print(comparison)
+    if args.out:
+        from pathlib import Path
+
+        from sim.experiment import write_json
+
+        write_json(Path(args.out) / "comparison.json", _finite(comparison.as_dict()))
+    if args.plot:
+        from sim import plots
+
+        _save(plots.comparison(comparison), args.plot)
     return 0
 
 
@@ -209,7 +322,7 @@ def _finite(value: Any) -> Any:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep,
-            "compare": cmd_compare}
+            "compare": cmd_compare, "plot": cmd_plot}
 
 if __name__ == "__main__":
     sys.exit(main())

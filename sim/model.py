@@ -164,6 +164,15 @@ class Trajectories:
     pressure: np.ndarray
     mediating: np.ndarray
 
+    def held(self) -> np.ndarray:
+        """Rungs with each replicate's last rung carried past its outcome (war and
+        de-escalation are absorbing), for plotting bands over all replicates."""
+        rungs = self.rung.astype(np.int16)
+        for day in range(1, len(rungs)):
+            ended = rungs[day] < 0
+            rungs[day][ended] = rungs[day - 1][ended]
+        return rungs
+
 
 class CrisisModel(mesa.Model):
     """A crisis between states, stepping ``replicates`` worlds at once, one day a step.

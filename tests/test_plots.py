@@ -1,0 +1,127 @@
+"""Every figure is drawn and checked for what it must show, not only that a file exists."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.patches import Rectangle
+
+from sim import analysis, api, plots
+from sim.cli import main
+
+from .conftest import FLAGSHIP, GENERIC
+
+
+@pytest.fixture(scope="module")
+def run():
+    return api.run(FLAGSHIP, 3000, seed=1, keep=300, horizon=60)
+
+
+def bars(ax):
+    return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_height() != 0]
+
+
+def bands(ax):
+    return [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def test_outcome_bars_with_intervals(run):
+    fig = plots.outcomes(run.summary, "t")
+    ax = fig.axes[0]
+    assert len(bars(ax)) == 3
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["war", "de-escalated", "ongoing"]
+    assert "95% interval" in ax.get_ylabel()
+    heights = sorted(b.get_height() for b in bars(ax))
+    assert np.isclose(sum(heights), 1)
+    assert len(ax.lines) + len(ax.collections) >= 3  # the error bars
+
+
+def test_fan_chart_has_bands_medians_the_record_and_the_branch(run):
+    fig = plots.fan(run.scenario, run.trajectories)
+    axes = fig.axes
+    assert len(axes) == 2
+    for ax in axes:
+        assert len(bands(ax)) == 2                       # 50% and 90% bands
+        labels = [line.get_label() for line in ax.lines]
+        assert "median" in labels and "what happened (the record)" in labels
+        assert any(line.get_xdata()[0] == line.get_xdata()[-1] for line in ax.lines)  # branch
+        assert "toward" in ax.get_ylabel()
+    assert axes[-1].get_xlabel() == "date"
+    assert any("attack on IRN (84 killed)" in t.get_text() for t in fig.texts)
+
+
+def test_a_replicates_story(run):
+    fig = plots.story(api.story(FLAGSHIP, 3, 1, 3000, horizon=60))
+    ax = fig.axes[0]
+    assert len([line for line in ax.lines if line.get_label().endswith("PAK")
+                or line.get_label().endswith("IRN")]) == 2
+    assert ax.get_ylabel() == "rung" and "replicate 3" in ax.get_title()
+
+
+@pytest.fixture(scope="module")
+def grid():
+    rows = [{"a": a, "b": b, "p_war": a * b, "war_ci_low": a * b * 0.9,
+             "war_ci_high": min(1, a * b * 1.1)} for a in (0.0, 0.5, 1.0) for b in (0.2, 0.4)]
+    return pd.DataFrame(rows)
+
+
+def test_sweep_lines_with_interval_bands(grid):
+    fig = plots.sweep(grid, "a", by="b")
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2 and len(bands(ax)) == 2
+    assert ax.get_xlabel() == "a" and "P(war)" in ax.get_ylabel()
+
+
+def test_heatmap_cells_are_labelled(grid):
+    fig = plots.heatmap(grid, "a", "b")
+    ax = fig.axes[0]
+    assert len(ax.texts) == 6 and ax.get_xlabel() == "a" and ax.get_ylabel() == "b"
+    assert ax.images[0].get_array().shape == (2, 3)
+
+
+def test_sensitivity_tornado():
+    rows = {f: {"first_order": v, "first_order_ci": [v - 0.1, v + 0.1], "total_order": v + 0.1,
+                "total_order_ci": [v, v + 0.2]} for f, v in (("x", 0.5), ("y", 0.1))}
+    fig = plots.sensitivity({"outputs": {"p_war": {"indices": rows}}})
+    ax = fig.axes[0]
+    assert len(bars(ax)) == 4
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["y", "x"]  # largest at the top
+
+
+def test_comparison_forest_plot():
+    compared = analysis.compare(FLAGSHIP, variant="no_mediation", replicates=1000, horizon=40)
+    fig = plots.comparison(compared)
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.lines]
+    assert "paired, common random numbers" in labels and "unpaired (independent runs)" in labels
+    assert len(ax.get_yticklabels()) == 3
+
+
+def test_mid_levels_beside_the_base_rates():
+    levels = api.run(GENERIC, 500, 1).records["mid_hostility"]
+    fig = plots.mid_levels(levels)
+    ax = fig.axes[0]
+    assert len([b for b in ax.patches if isinstance(b, Rectangle)]) == 8
+    assert "MID v4.3" in [t.get_text() for t in ax.get_legend().get_texts()][1]
+
+
+@pytest.mark.parametrize("kind,suffix", [("outcomes", ".png"), ("fan", ".svg")])
+def test_cli_plots_from_a_saved_run(tmp_path, kind, suffix, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(FLAGSHIP), "--replicates", "500", "--horizon", "30", "--out",
+                 str(out), "--plot", str(tmp_path / "overview.png")]) == 0
+    assert (tmp_path / "overview.png").stat().st_size > 10_000
+    figure = tmp_path / f"figure{suffix}"
+    assert main(["plot", str(out), "--kind", kind, "-o", str(figure)]) == 0
+    assert figure.stat().st_size > 5_000
+    saved = json.loads((out / "run.json").read_text())
+    assert saved["replicates"] == 500 and (out / "records.parquet").exists()
+
+
+def test_cli_plot_errors_are_one_line(tmp_path, capsys):
+    assert main(["plot", str(tmp_path), "--kind", "sweep", "-o", str(tmp_path / "x.png")]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+    assert main(["plot", str(tmp_path), "--kind", "fan", "-o", str(tmp_path / "x.gif")]) == 2
+    assert "unknown figure type" in capsys.readouterr().err
