@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.ladder import MID_LEVELS
 from sim.outcomes import DEESCALATED, NO_DAY, OUTCOMES, Z95, Proportion
 
 # --------------------------------------------------------------------------- paired differences
@@ -250,3 +251,183 @@ def sobol_indices(outputs: np.ndarray, n: int, factors: list[str], seed: int = 1
     return SobolIndices(list(factors), point[:d], ci[:, :d], point[d:], ci[:, d:], noise)
 
 
+
+
+# --------------------------------------------------------------------------- backtests
+
+HISTORICAL = ("iran_pakistan_2024.toml", "history/india_pakistan_2019.toml",
+              "history/us_iran_2020.toml", "history/kargil_1999.toml")
+GENERIC = "teaching/generic_rivalry.toml"
+BASE_RATE_WAR = 0.025
+"""P(war | use of force) for post-1945 MIDs (COW MID 4.3; parameter-sources §3): the
+trivial forecast the backtest scores the model against."""
+MID_POST_1945 = {2: 0.022, 3: 0.267, 4: 0.693, 5: 0.018}
+
+
+@dataclass
+class Case:
+    """One historical crisis: what the model says from its branch, beside what happened."""
+
+    crisis: Any
+    p_war: Proportion
+    reciprocated: Proportion
+    days_to_deescalation: float
+    days_to_reciprocation: float
+
+    @property
+    def happened(self) -> Any:
+        return self.crisis.outcome
+
+    def as_dict(self) -> dict[str, Any]:
+        h = self.happened
+        return {"scenario": self.crisis.id, "branch": self.crisis.branch.isoformat(),
+                "p_war": self.p_war.as_dict(), "p_reciprocated": self.reciprocated.as_dict(),
+                "median_days_to_deescalation": self.days_to_deescalation,
+                "median_days_to_reciprocation": self.days_to_reciprocation,
+                "happened": {"war": h.war, "reciprocated": h.reciprocated,
+                             "days_to_deescalation": h.days_to_deescalation,
+                             "deescalation_step": h.deescalation_step}}
+
+
+@dataclass
+class Backtest:
+    """The model against history and the MID base rates."""
+
+    replicates: int
+    seed: int
+    cases: list[Case]
+    generic_levels: np.ndarray
+    goldstein: dict[str, Any]
+    elapsed_s: float
+
+    def _smoothed(self, case: Case) -> float:
+        """P(what happened) with half a replicate added each way, so that 0 of n is not
+        scored as impossible."""
+        k = case.p_war.k if case.happened.war else case.p_war.n - case.p_war.k
+        return (k + 0.5) / (case.p_war.n + 1)
+
+    @property
+    def brier(self) -> tuple[float, float]:
+        """Brier score of P(war): the model's, and always forecasting the base rate."""
+        wars = np.array([c.happened.war for c in self.cases], float)
+        model = np.array([c.p_war.p for c in self.cases])
+        return float(np.mean((model - wars) ** 2)), float(np.mean((BASE_RATE_WAR - wars) ** 2))
+
+    @property
+    def log_score(self) -> tuple[float, float]:
+        """Mean log probability given to what happened (higher is better)."""
+        base = [np.log(BASE_RATE_WAR if c.happened.war else 1 - BASE_RATE_WAR)
+                for c in self.cases]
+        return (float(np.mean([np.log(self._smoothed(c)) for c in self.cases])),
+                float(np.mean(base)))
+
+    @property
+    def mid_distribution(self) -> dict[int, Proportion]:
+        disputes = self.generic_levels[self.generic_levels >= 2]
+        return {level: Proportion(int(np.sum(disputes == level)), len(disputes))
+                for level in MID_POST_1945}
+
+    @property
+    def total_variation(self) -> float:
+        """Total-variation distance between the simulated and the MID distributions."""
+        shares = self.mid_distribution
+        return 0.5 * sum(abs(shares[k].p - v) for k, v in MID_POST_1945.items())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "replicates": self.replicates, "seed": self.seed,
+            "cases": [c.as_dict() for c in self.cases],
+            "brier": {"model": self.brier[0], "base_rate": self.brier[1]},
+            "log_score": {"model": self.log_score[0], "base_rate": self.log_score[1]},
+            "base_rate_war": BASE_RATE_WAR,
+            "generic_rivalry_mid": {"simulated": {str(k): v.as_dict() for k, v in
+                                                  self.mid_distribution.items()},
+                                    "mid_v4_3_post_1945": {str(k): v for k, v in
+                                                           MID_POST_1945.items()},
+                                    "total_variation": self.total_variation},
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+    def __str__(self) -> str:
+        lines = [f"Backtest: {len(self.cases)} historical crises, {self.replicates:,} "
+                 f"replicates each (seed {self.seed}), from each scenario's branch", "",
+                 f"{'crisis (branch)':34s}{'P(war) [95% interval]':24s}{'war?':6s}"
+                 f"{'P(reciprocated)':17s}{'recip.?':9s}{'days to de-escalation':>22s}"
+                 f"{'actual':>8s}"]
+        for c in self.cases:
+            h = c.happened
+            actual = "-" if h.days_to_deescalation is None else h.days_to_deescalation
+            low, high = c.p_war.confidence_interval()
+            lines.append(f"{c.crisis.id + ' (' + str(c.crisis.branch) + ')':34s}"
+                         f"{c.p_war.p:.3f} [{low:.3f}, {high:.3f}]   "
+                         f"{'yes' if h.war else 'no':6s}{c.reciprocated.p:<17.3f}"
+                         f"{'yes' if h.reciprocated else 'no':9s}"
+                         f"{c.days_to_deescalation:>22.0f}"
+                         f"{actual:>8}")
+        model, base = self.brier
+        lines += ["", f"Brier score of P(war) (lower is better): model {model:.4f}, always "
+                  f"the MID base rate ({BASE_RATE_WAR:.1%}) {base:.4f}"]
+        model, base = self.log_score
+        lines.append(f"Log score of P(war) (higher is better):   model {model:.3f}, base rate "
+                     f"{base:.3f}")
+        lines += ["", "Generic rivalry: highest MID hostility level among simulated disputes "
+                  "beside MID v4.3 (onset after 1945)"]
+        for level, share in self.mid_distribution.items():
+            low, high = share.confidence_interval()
+            lines.append(f"  {level} {MID_LEVELS[level]:16s} simulated {share.p:.3f} "
+                         f"[{low:.3f}, {high:.3f}]   MID {MID_POST_1945[level]:.3f}")
+        lines.append(f"  total-variation distance {self.total_variation:.3f} "
+                     f"({self.mid_distribution[2].n:,} disputes)")
+        lines.append(f"\nSimulated in {self.elapsed_s:.1f} s.")
+        return "\n".join(lines)
+
+
+def backtest(scenarios: str | Path = "scenarios", replicates: int = 10_000, seed: int = 1,
+             goldstein_paths: int = 1000) -> Backtest:
+    """Run each historical scenario from its branch, the generic rivalry, and the
+    flagship's daily Goldstein series; see :class:`Backtest`."""
+    from sim import api, events
+    from sim.errors import InputError
+
+    root = Path(scenarios)
+    missing = [name for name in (*HISTORICAL, GENERIC) if not (root / name).is_file()]
+    if missing:
+        raise InputError(f"--scenarios {root}: missing {', '.join(missing)}; run from the "
+                         "repository root or give the scenarios directory")
+    start = time.perf_counter()
+    cases = []
+    for name in HISTORICAL:
+        keep = min(goldstein_paths, replicates) if name == HISTORICAL[0] else 0
+        result = api.run(root / name, replicates, seed, keep=keep)
+        if result.scenario.outcome is None:
+            raise InputError(f"{root / name}: no [outcome] table: the backtest needs to "
+                             "know what happened")
+        s = result.summary
+        cases.append(Case(result.scenario, s.outcomes["war"], s.force_reciprocated,
+                          s.days_to_deescalation.median, s.days_to_reciprocation.median))
+        if keep:
+            crisis, paths = result.scenario, result.trajectories
+            branch = crisis.day(crisis.branch)
+            replayed = events.daily_goldstein(crisis, events.recorded(crisis, crisis.branch))
+            runs = np.stack([events.daily_goldstein(crisis, events.simulated(crisis, paths, k))
+                             for k in range(paths.rung.shape[2])], axis=1)
+            runs[: branch + 1] = replayed[: branch + 1, None]
+            record = events.daily_goldstein(crisis, events.recorded(crisis))
+            goldstein = {"crisis": crisis, "record": record, "simulated": runs,
+                         "dates": [crisis.date(d) for d in range(crisis.days)]}
+    generic = api.run(root / GENERIC, replicates, seed).records["mid_hostility"]
+    return Backtest(replicates, seed, cases, generic, goldstein, time.perf_counter() - start)
+
+
+def goldstein_figure(result: Backtest) -> Any:
+    """The flagship's daily Goldstein sum: the record beside the simulated ensemble."""
+    from sim import plots
+
+    g = result.goldstein
+    crisis = g["crisis"]
+    first = max(0, crisis.day(crisis.branch) - 21)
+    last = min(crisis.days, crisis.day(crisis.branch) + 45)
+    history = [(crisis.date(d), g["record"][d]) for d in range(first, last) if g["record"][d]]
+    return plots.goldstein(history, g["dates"][first:last], g["simulated"][first:last],
+                           crisis.branch, f"{crisis.title}\ndaily Goldstein sum: the record "
+                           f"beside {g['simulated'].shape[1]:,} simulated futures")

@@ -110,6 +110,24 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", metavar="DIR", help="also save comparison.json there")
     compare.add_argument("--plot", metavar="FILE", help="also draw the paired differences")
 
+    backtest = sub.add_parser("backtest", help="the model against history and MID base rates")
+    backtest.add_argument("--scenarios", default="scenarios",
+                          help="the scenarios directory (default: ./scenarios)")
+    backtest.add_argument("--replicates", type=_positive_int("replicates"), default=10_000)
+    backtest.add_argument("--seed", type=_positive_int("seed", 0), default=1)
+    backtest.add_argument("--json", action="store_true", help="print one JSON object")
+    backtest.add_argument("--plot", metavar="FILE",
+                          help="also draw the flagship's daily Goldstein series")
+
+    events = sub.add_parser("events", help="the replayed history and one simulated "
+                            "continuation as CAMEO/Goldstein event records (CSV)")
+    scenario_flags(events)
+    events.add_argument("--replicate", type=_positive_int("replicate", 0), default=0,
+                        help="which replicate continues the history (default 0)")
+    events.add_argument("--replicates", type=_positive_int("replicates"), default=10_000,
+                        help="of a run of how many (as in `run --trace`; default 10,000)")
+    events.add_argument("-o", "--output", required=True, metavar="FILE.csv")
+
     plot = sub.add_parser("plot", help="draw a figure from saved results")
     plot.add_argument("results", help="a directory written by run --out, sweep or compare --out")
     plot.add_argument("--kind", required=True, choices=PLOT_KINDS)
@@ -244,6 +262,38 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from sim import analysis
+
+    _check_figure(args.plot)
+    result = analysis.backtest(args.scenarios, args.replicates, args.seed)
+    if args.json:
+        print(json.dumps(_finite(result.as_dict()), ensure_ascii=False))
+    else:
+        print(result)
+    if args.plot:
+        _save(analysis.goldstein_figure(result), args.plot)
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from sim import api, events
+
+    if not args.output.lower().endswith(".csv"):
+        raise InputError(f"-o {args.output}: allowed: a .csv file")
+    crisis = api.resolve(args.scenario, args.variant, _overrides(args), args.branch,
+                         args.horizon)
+    told = api.story(crisis, args.replicate, args.seed, args.replicates)
+    records = (events.recorded(crisis, crisis.branch)
+               + events.simulated(crisis, told.trajectories, 0))
+    try:
+        events.write_csv(records, args.output)
+    except OSError as err:
+        raise InputError(f"{args.output}: cannot write ({err.strerror})") from None
+    print(f"wrote {len(records)} events to {args.output}")
+    return 0
+
+
 NEEDS = {"outcomes": "`crisis-sim run --out`", "fan": "`crisis-sim run --out`",
          "sweep": "`crisis-sim sweep`", "heatmap": "`crisis-sim sweep`",
          "sensitivity": "`crisis-sim sweep` of a sobol experiment",
@@ -322,7 +372,8 @@ def _finite(value: Any) -> Any:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep,
-            "compare": cmd_compare, "plot": cmd_plot}
+            "compare": cmd_compare, "plot": cmd_plot, "backtest": cmd_backtest,
+            "events": cmd_events}
 
 if __name__ == "__main__":
     sys.exit(main())

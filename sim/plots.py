@@ -8,7 +8,6 @@ marker or hatching, so the figures read in greyscale too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 import matplotlib
@@ -342,10 +341,9 @@ def goldstein(history: Sequence[tuple[Any, float]], dates: Sequence[Any],
     ax.fill_between(dates, q05, q95, color=BLUE, alpha=0.25, step="mid",
                     label="simulated, 90% band")
     ax.step(dates, q50, where="mid", color=BLUE, lw=2, label="simulated, median")
-    hx = [d for d, _ in history]
+    hx = mdates.date2num([d for d, _ in history])
     hy = [v for _, v in history]
-    ax.bar(hx, hy, width=timedelta(days=0.8), color=BLACK, alpha=0.75,
-           label="recorded events (daily sum)")
+    ax.bar(hx, hy, width=0.8, color=BLACK, alpha=0.75, label="recorded events (daily sum)")
     ax.axvline(branch, color=BLACK, lw=1, ls="--")
     ax.axhline(0, color="#777777", lw=0.6)
     ax.set_ylabel("Goldstein score, daily sum (cooperation > 0 > conflict)")

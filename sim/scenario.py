@@ -107,6 +107,17 @@ class EventTable(_Table):
     source: Text = ""
 
 
+class OutcomeTable(_Table):
+    """What happened, for backtests; the model never reads it."""
+
+    war: bool
+    reciprocated: bool
+    days_to_deescalation: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
+    deescalation_step: Text = ""
+    note: Text = ""
+    source: Text = ""
+
+
 class VariantTable(_Table):
     description: Text = ""
     set: dict[str, Any] = {}
@@ -120,6 +131,7 @@ class ScenarioFile(_Table):
     dyad: Annotated[list[DyadTable], Field(min_length=1, max_length=MAX_ACTORS)]
     event: Annotated[list[EventTable], Field(max_length=MAX_EVENTS)] = []
     variant: dict[str, VariantTable] = {}
+    outcome: OutcomeTable | None = None
 
 
 # --------------------------------------------------------------------------- the result
@@ -201,6 +213,7 @@ class Scenario:
     raw: dict = field(repr=False, compare=False)
     text: str = field(repr=False, compare=False, default="")
     applied: tuple[str, ...] = ()
+    outcome: OutcomeTable | None = None
 
     @property
     def horizon(self) -> int:
@@ -616,7 +629,7 @@ class _Checker:
             model_parameters=model_parameters,
             variants={k: v.description for k, v in t.variant.items()},
             description=s.description, sources=tuple(s.sources), path=path, sha256=digest,
-            raw=doc, text=text, applied=applied)
+            raw=doc, text=text, applied=applied, outcome=t.outcome)
 
     def actors(self) -> list[Actor]:
         seen: set[str] = set()
