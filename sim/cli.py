@@ -186,9 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         api.save_run(result, args.out, args.variant, _overrides(args))
     if args.plot:
-        from sim import plots
-
-        _save(plots.overview(result), args.plot)
+        _save(_plots().overview(result), args.plot)
     return 0
 
 
@@ -197,6 +195,16 @@ def _check_figure(path: str | None) -> None:
 
     if path is not None and Path(path).suffix.lower() not in FIGURE_TYPES:
         raise InputError(f"{path}: unknown figure type; allowed: {', '.join(FIGURE_TYPES)}")
+
+
+def _plots() -> Any:
+    """The plotting module, drawing to files only (never a window)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim import plots
+
+    return plots
 
 
 def _save(figure: Any, path: str) -> None:
@@ -210,8 +218,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     import json as json_module
     from pathlib import Path
 
-    from sim import plots
-
+    plots = _plots()
     _check_figure(args.output)
     results = Path(args.results)
     if not results.is_dir():
@@ -272,6 +279,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     else:
         print(result)
     if args.plot:
+        _plots()
         _save(analysis.goldstein_figure(result), args.plot)
     return 0
 
@@ -337,9 +345,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         write_json(Path(args.out) / "comparison.json", _finite(comparison.as_dict()))
     if args.plot:
-        from sim import plots
-
-        _save(plots.comparison(comparison), args.plot)
+        _save(_plots().comparison(comparison), args.plot)
     return 0
 
 

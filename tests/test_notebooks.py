@@ -1,0 +1,38 @@
+"""The teaching notebooks run top to bottom (with few replicates) and are stored clean."""
+
+import json
+import os
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from .conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_three_notebooks():
+    assert [n.name for n in NOTEBOOKS] == ["01_the_january_2024_crisis.ipynb",
+                                           "02_escalation_policies.ipynb",
+                                           "03_what_kept_it_from_war.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_without_outputs(path):
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_runs_top_to_bottom(path, monkeypatch):
+    monkeypatch.setenv("CRISIS_SIM_QUICK", "1")
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
+               for o in outputs), "no figure was drawn"
+    assert os.environ["CRISIS_SIM_QUICK"] == "1"
