@@ -12,9 +12,10 @@ import math
 import sys
 from typing import Any, NoReturn
 
-from sim.errors import InputError
+from sim.errors import InputError, WriteError, one_line
 
 EXIT_INVALID = 2
+EXIT_WRITE = 1
 PLOT_KINDS = ("outcomes", "fan", "sweep", "heatmap", "sensitivity", "compare")
 FIGURE_TYPES = (".png", ".svg", ".pdf")
 
@@ -151,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in err.problems:
             print(line, file=sys.stderr)
         return EXIT_INVALID
+    except WriteError as err:
+        print(one_line(str(err)), file=sys.stderr)
+        return EXIT_WRITE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -211,7 +215,7 @@ def _save(figure: Any, path: str) -> None:
     try:
         figure.savefig(path, dpi=120, bbox_inches="tight")
     except OSError as err:
-        raise InputError(f"{path}: cannot write the figure ({err.strerror})") from None
+        raise WriteError(f"{path}: cannot write the figure ({err.strerror})") from None
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
@@ -294,10 +298,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     told = api.story(crisis, args.replicate, args.seed, args.replicates)
     records = (events.recorded(crisis, crisis.branch)
                + events.simulated(crisis, told.trajectories, 0))
-    try:
-        events.write_csv(records, args.output)
-    except OSError as err:
-        raise InputError(f"{args.output}: cannot write ({err.strerror})") from None
+    events.write_csv(records, args.output)
     print(f"wrote {len(records)} events to {args.output}")
     return 0
 

@@ -19,6 +19,7 @@ rest are run again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -38,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim import __version__
 from sim import scenario as scenarios
-from sim.errors import InputError
+from sim.errors import InputError, WriteError
 from sim.model import BLOCK, BLOCKS_PER_MODEL, block_count, seed_blocks
 from sim.outcomes import DAY_COLUMNS, NO_DAY, OUTCOMES, wilson
 
@@ -351,17 +352,28 @@ def run_task(experiment: Experiment, points: list[dict[str, Any]], replicates: i
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file in the same directory, flushed, then renamed: a
-    reader (or a resumed sweep) sees the whole file or none of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    reader (or a resumed sweep) sees the whole file or none of it. A failure (a full disk)
+    removes the temporary file and raises :class:`WriteError`."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write(temporary)
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+    except OSError as err:
+        _remove(temporary)
+        raise WriteError(f"{path}: cannot write ({err.strerror or err}); what was written "
+                         "before is whole and kept: free space and run again (sweeps: "
+                         "--resume)") from None
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
         raise
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def write_json(path: Path, document: dict) -> None:
@@ -472,7 +484,10 @@ class Sweep:
                         f"--resume {self.out}: the results were made with a different "
                         f"{' and '.join(k.replace('_sha256', ' file') for k in changed)}; "
                         "refusing to mix them (use another --out, or --force)")
-        self.out.mkdir(parents=True, exist_ok=True)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise WriteError(f"--out {self.out}: cannot create ({err.strerror})") from None
         manifest = {
             **identity,
             "package": "crisis-sim", "version": __version__,

@@ -320,8 +320,10 @@ def parse_set(assignment: str) -> tuple[str, Any]:
 def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
            sets: dict[str, Any], applied: tuple[str, ...]) -> Scenario:
     original = doc
-    doc = copy.deepcopy(doc)
     where = _Locator(path, text)
+    if variant is not None or sets:  # the file must be well formed before it is changed
+        _validate_structure(doc, where, {})
+    doc = copy.deepcopy(doc)
     problems: list[str] = []
     overridden: dict[tuple, str] = {}
     if variant is not None:
@@ -344,18 +346,15 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
             doc["event"] = [e for e in doc["event"]
                             if not (isinstance(e, dict) and e.get("id") in drop)]
         applied = (*applied, f"variant {variant}")
-    for key, value in sets.items():
+    policies_first = sorted(sets.items(), key=lambda item: not item[0].endswith(".policy"))
+    for key, value in policies_first:  # a policy's own parameters exist once it is set
         loc = _apply(doc, key, value, f"--set {key}", problems)
         if loc:
             overridden[loc] = f"--set {key}={_show(value)}"
         applied = (*applied, f"{key}={_show(value)}")
     if problems:
         raise InputError(problems)
-    try:
-        table = ScenarioFile.model_validate(doc)
-    except ValidationError as err:
-        raise InputError([_structural(e, doc, where, overridden) for e in err.errors()]) \
-            from None
+    table = _validate_structure(doc, where, overridden)
     checker = _Checker(table, where, overridden, _written_end(original))
     scenario = checker.build(path, digest, doc, text, applied)
     if checker.problems:
@@ -367,6 +366,14 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
             except InputError as err:
                 raise InputError(err.problems) from None
     return scenario
+
+
+def _validate_structure(doc: dict, where: _Locator, overridden: dict) -> ScenarioFile:
+    try:
+        return ScenarioFile.model_validate(doc)
+    except ValidationError as err:
+        raise InputError([_structural(e, doc, where, overridden) for e in err.errors()]) \
+            from None
 
 
 def _written_end(doc: dict) -> date | None:
