@@ -65,20 +65,28 @@ class Relation:
         return np.where(total > 0, rival / np.where(total > 0, total, 1), 0.5)
 
 
-class StateActor(mesa.Agent):
-    """A state. Each day it chooses a rung toward each rival; it suffers deaths, which
-    raise its domestic pressure and its grievance toward whoever it blames."""
+class ScenarioAgent(mesa.Agent):
+    """An actor of the scenario: its specification, and its parameters (numbers, or arrays
+    over the live replicates) read by name."""
 
-    def __init__(self, model: CrisisModel, spec: Actor, index: int) -> None:
+    def __init__(self, model: CrisisModel, spec: Actor) -> None:
         super().__init__(model)
         self.spec = spec
         self.id = spec.id
         self.path = f"actor.{spec.id}."
-        self.index = index
-        self.relations: list[Relation] = []
 
     def param(self, name: str) -> Any:
         return self.model.params.values[self.path + name]
+
+
+class StateActor(ScenarioAgent):
+    """A state. Each day it chooses a rung toward each rival; it suffers deaths, which
+    raise its domestic pressure and its grievance toward whoever it blames."""
+
+    def __init__(self, model: CrisisModel, spec: Actor, index: int) -> None:
+        super().__init__(model, spec)
+        self.index = index
+        self.relations: list[Relation] = []
 
     # -- deciding ---------------------------------------------------------------------
 
@@ -293,7 +301,7 @@ class Situation:
         return self._mediation[1]
 
 
-class Mediator(mesa.Agent):
+class Mediator(ScenarioAgent):
     """A third party that engages once the crisis is hot enough.
 
     It engages ``delay`` days after either party first reaches ``engage_at``, and stays
@@ -305,18 +313,12 @@ class Mediator(mesa.Agent):
     """
 
     def __init__(self, model: CrisisModel, spec: Actor, index: int) -> None:
-        super().__init__(model)
-        self.spec = spec
-        self.id = spec.id
-        self.path = f"actor.{spec.id}."
+        super().__init__(model, spec)
         self.index = index
         self.parties = [model.state(p) for p in spec.parties]
         self.relations = [rel for s in self.parties for rel in s.relations
                           if rel.rival in self.parties]
         self.recorded = np.zeros(model.crisis.days + 1, bool)
-
-    def param(self, name: str) -> Any:
-        return self.model.params.values[self.path + name]
 
     def push_on(self, state: StateActor) -> Any:
         return self.param(f"leverage.{state.id}") * self.param("stepdown_bonus")
@@ -383,7 +385,7 @@ class GreatPower(Mediator):
     counter-terrorism cooperation with Pakistan) and none where it has none."""
 
 
-class MilitantGroup(mesa.Agent):
+class MilitantGroup(ScenarioAgent):
     """A militant group based in a host state (or outside the scenario) that attacks targets.
 
     Attacks on each target arrive at ``attack_rate`` a day, raised by ``spoiler`` while the
@@ -394,16 +396,10 @@ class MilitantGroup(mesa.Agent):
     """
 
     def __init__(self, model: CrisisModel, spec: Actor) -> None:
-        super().__init__(model)
-        self.spec = spec
-        self.id = spec.id
-        self.path = f"actor.{spec.id}."
+        super().__init__(model, spec)
         self.host = model.state(spec.host) if spec.host else None
         self.targets = [model.state(t) for t in spec.targets]
         self.streams = [model.stream(f"attack:{self.id}->{t.id}") for t in self.targets]
-
-    def param(self, name: str) -> Any:
-        return self.model.params.values[self.path + name]
 
     def attack(self) -> None:
         model = self.model
@@ -417,8 +413,9 @@ class MilitantGroup(mesa.Agent):
                 continue
             scaled = np.maximum(u[hit] / take(np.broadcast_to(chance, u.shape), hit), 1e-12)
             exponent = -1 / (take(self.param("tail_alpha"), hit) - 1)
-            deaths = np.minimum(np.floor(take(self.param("deaths_scale"), hit)
-                                         * scaled ** exponent), 1e6)
+            with np.errstate(over="ignore"):  # a tail near α = 1 overflows: capped below
+                tail = scaled ** exponent
+            deaths = np.minimum(np.floor(take(self.param("deaths_scale"), hit) * tail), 1e6)
             model.attack(self, target, hit, deaths)
 
     def chance(self, target: StateActor) -> Any:

@@ -9,11 +9,12 @@ A day, from the scenario's start to the horizon::
 
     states decide (from yesterday's world) and then all move at once
     pressure and grievances decay; the day's exogenous events happen
-    militant groups attack; force kills, angers its victims, relieves its users
+    militant groups attack; force kills, aggrieves its victims, settles its users' accounts
     mediators watch and engage; outcomes are checked
 
 Up to the branch date the states' rungs come from the historical record; after it, their
-policies choose. The sweep layer sees the model only through :func:`simulate`.
+policies choose. Runs and sweeps see the model only through :func:`simulate` and the
+constructor's seed blocks and parameter overrides.
 """
 
 from __future__ import annotations
