@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from typing import Any, NoReturn
 
 from sim.errors import InputError, WriteError, one_line
+from sim.outcomes import json_safe
 
 EXIT_INVALID = 2
 EXIT_WRITE = 1
@@ -184,7 +184,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = api.run(crisis, args.replicates, args.seed, workers=args.workers, keep=keep,
                          progress=progress)
     if args.json:
-        print(json.dumps(_finite(result.as_dict()), ensure_ascii=False))
+        print(json.dumps(json_safe(result.as_dict()), ensure_ascii=False))
     else:
         print(result)
     if args.out:
@@ -279,7 +279,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     _check_figure(args.plot)
     result = analysis.backtest(args.scenarios, args.replicates, args.seed)
     if args.json:
-        print(json.dumps(_finite(result.as_dict()), ensure_ascii=False))
+        print(json.dumps(json_safe(result.as_dict()), ensure_ascii=False))
     else:
         print(result)
     if args.plot:
@@ -317,7 +317,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                               resume=args.resume, force=args.force,
                               progress=sys.stderr.isatty() and not args.json).run()
     if args.json:
-        print(json.dumps(_finite({
+        print(json.dumps(json_safe({
             "experiment": spec.id, "out": str(result.out), "points": len(result.points),
             "replicates": result.replicates, "elapsed_s": round(result.elapsed_s, 3),
             "results": result.points.to_dict(orient="records"),
@@ -336,7 +336,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                   against=args.against, replicates=args.replicates,
                                   seed=args.seed, branch=args.branch, horizon=args.horizon)
     if args.json:
-        print(json.dumps(_finite(comparison.as_dict()), ensure_ascii=False))
+        print(json.dumps(json_safe(comparison.as_dict()), ensure_ascii=False))
     else:
         print(comparison)
     if args.out:
@@ -344,7 +344,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         from sim.experiment import write_json
 
-        write_json(Path(args.out) / "comparison.json", _finite(comparison.as_dict()))
+        write_json(Path(args.out) / "comparison.json", json_safe(comparison.as_dict()))
     if args.plot:
         _save(_plots().comparison(comparison), args.plot)
     return 0
@@ -367,15 +367,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: missing numbers become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep,

@@ -41,7 +41,7 @@ from sim import __version__
 from sim import scenario as scenarios
 from sim.errors import InputError, WriteError
 from sim.model import BLOCK, BLOCKS_PER_MODEL, block_count, seed_blocks
-from sim.outcomes import DAY_COLUMNS, NO_DAY, OUTCOMES, wilson
+from sim.outcomes import DAY_COLUMNS, NO_DAY, OUTCOMES, json_safe, wilson
 
 MAX_POINTS = 100_000
 MAX_FACTORS = 32
@@ -377,16 +377,9 @@ def _remove(path: Path) -> None:
 
 
 def write_json(path: Path, document: dict) -> None:
-    write_atomic(path, lambda p: p.write_text(json.dumps(document, indent=2, sort_keys=True,
-                                                         default=_json_default) + "\n"))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.integer | np.floating):
-        return value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return str(value)
+    text = json.dumps(json_safe(document), indent=2, sort_keys=True, allow_nan=False,
+                      default=str)
+    write_atomic(path, lambda p: p.write_text(text + "\n"))
 
 
 def write_records(path: Path, columns: dict[str, np.ndarray]) -> None:

@@ -219,3 +219,17 @@ def mid_hostility(max_rung: np.ndarray, outcome: np.ndarray) -> np.ndarray:
     reached, except that level 5 (war) needs a war by the COW definition."""
     level = np.minimum(MID_HOSTILITY[max_rung], 4)
     return np.where(outcome == WAR, 5, level).astype(np.int8)
+
+
+def json_safe(value: Any) -> Any:
+    """A document JSON can hold: numpy numbers as Python numbers, and missing numbers (NaN,
+    infinities) as null, since JSON has no NaN."""
+    if isinstance(value, np.integer | np.floating | np.bool_):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

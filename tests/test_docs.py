@@ -74,3 +74,19 @@ def test_readme_shows_what_make_run_prints():
                           text=True, check=True)
     printed = done.stdout.split("\nSimulated in")[0].rstrip()
     assert shown.rstrip() == printed
+
+
+def test_readme_commands_run_as_written(tmp_path):
+    import shlex
+    import subprocess
+    import sys
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    commands = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()
+                if line.startswith(".venv/bin/crisis-sim")]
+    assert len(commands) >= 5
+    for command in commands:
+        words = shlex.split(command.replace("results/", f"{tmp_path}/"))
+        done = subprocess.run([sys.executable, "-m", "sim.cli", *words[1:]], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (command, done.stderr)
