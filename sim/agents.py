@@ -318,7 +318,19 @@ class Mediator(ScenarioAgent):
         self.parties = [model.state(p) for p in spec.parties]
         self.relations = [rel for s in self.parties for rel in s.relations
                           if rel.rival in self.parties]
-        self.recorded = np.zeros(model.crisis.days + 1, bool)
+        self.recorded = self._recorded()
+
+    def _recorded(self) -> np.ndarray:
+        """The days on which the record has this mediator active (before the branch, each
+        recorded mediation lasts ``duration`` days)."""
+        crisis = self.model.crisis
+        active = np.zeros(crisis.days + 1, bool)
+        duration = int(np.max(self.param("duration")))
+        for e in crisis.events:
+            day = crisis.day(e.date)
+            if e.kind == "mediation" and e.actor == self.id and day <= self.model.branch_day:
+                active[day:day + duration + 1] = True
+        return active
 
     def push_on(self, state: StateActor) -> Any:
         return self.param(f"leverage.{state.id}") * self.param("stepdown_bonus")

@@ -6,6 +6,7 @@ call from Jupyter.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -248,7 +249,7 @@ class Story:
             deaths = {label: float(t.deaths[day, r, 0]) for r, label in enumerate(t.relations)
                       if t.deaths[day, r, 0] > 0}
             attacks = {label: float(t.attacks[day, g, 0]) for g, label in enumerate(t.attackers)
-                       if t.attacks[day, g, 0] == t.attacks[day, g, 0]}
+                       if not math.isnan(t.attacks[day, g, 0])}
             out.append({
                 "date": s.date(day),
                 "rungs": {label: Rung(int(t.rung[day, r, 0]))

@@ -311,17 +311,11 @@ class CrisisModel(mesa.Model):
         return fronts, campaign
 
     def _exogenous_events(self) -> dict[int, list[Event]]:
-        """Events that happen on their date whatever the branch: attacks; and, until the
-        branch, recorded mediation."""
+        """Recorded militant attacks by day: they happen on their date whatever the branch."""
         out: dict[int, list[Event]] = {}
         for e in self.crisis.events:
-            day = self.crisis.day(e.date)
             if e.kind == "attack":
-                out.setdefault(day, []).append(e)
-            elif e.kind == "mediation" and day <= self.branch_day:
-                mediator = next(m for m in self.mediators if m.id == e.actor)
-                duration = int(np.max(mediator.param("duration")))
-                mediator.recorded[day:day + duration + 1] = True
+                out.setdefault(self.crisis.day(e.date), []).append(e)
         return out
 
     # -- the day ----------------------------------------------------------------------------
