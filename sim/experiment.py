@@ -493,6 +493,8 @@ class Sweep:
             "workers": self.workers, "started": _now(), "status": "running",
         }
         if self.resume and ours:
+            for stale in self.out.rglob(".*.tmp"):  # left by a kill mid-write; never read
+                _remove(stale)
             manifest["resumed"] = _now()
             manifest["started"] = self._manifest().get("started", manifest["started"])
         write_json(self.manifest_path, manifest)

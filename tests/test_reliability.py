@@ -67,13 +67,15 @@ def test_ten_kills_and_resumes_end_with_the_uninterrupted_results(write, tmp_pat
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         landed += 1
-        assert not list(out.rglob("*.tmp")), "a partial file was left behind"
+        for finished in out.rglob("blocks-*.parquet"):  # whole, never partial
+            assert pq.read_table(finished).num_rows > 0
         assert not (out / "points.parquet").exists()
     print(f"\n{landed} kills landed mid-sweep; resumed after each")
     assert landed == KILLS, f"the sweep finished after {landed} kills: make it longer"
     done = subprocess.run(sweep_command(spec, out, "--resume"), cwd=ROOT, capture_output=True,
                           text=True)
     assert done.returncode == 0, done.stderr
+    assert not list(out.rglob("*.tmp")), "a kill's temporary file outlived the resume"
     assert (out / "points.parquet").read_bytes() == (reference / "points.parquet").read_bytes()
 
 
