@@ -154,9 +154,10 @@ def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, s
     seed = check_seed(seed)
     start = time.perf_counter()
     n_blocks = block_count(replicates)
-    calls = [(simulate_blocks, (crisis, replicates, seed, k, min(k + BLOCKS_PER_MODEL,
-                                                                  n_blocks)))
-             for k in range(0, n_blocks, BLOCKS_PER_MODEL)]
+    ranges = [(k, min(k + BLOCKS_PER_MODEL, n_blocks))
+              for k in range(0, n_blocks, BLOCKS_PER_MODEL)]
+    calls = [(simulate_blocks, (crisis, replicates, seed, first, stop))
+             for first, stop in ranges]
     bar = None
     if progress and len(calls) > 1:
         from tqdm import tqdm
@@ -167,7 +168,7 @@ def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, s
     if keep:
         if not 0 < keep <= min(BLOCK, replicates):
             raise InputError(f"keep {keep}: allowed: 1 to {min(BLOCK, replicates)}")
-        model = CrisisModel(crisis, blocks=seed_blocks(seed, replicates, *calls[0][1][3:]),
+        model = CrisisModel(crisis, blocks=seed_blocks(seed, replicates, *ranges[0]),
                             trace=range(keep))
         parts[0], trajectories = model.run(), model.trajectories
     with make_executor("local", min(workers, len(calls))) as executor:

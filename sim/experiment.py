@@ -561,8 +561,8 @@ class Sweep:
             remaining[p] += 1
         done = sum(1 for p in remaining if remaining[p] == 0)
         if bar is not None:
-            bar.update(sum(_size(replicates, first, stop) for u in units if u not in pending
-                           for _, first, stop in [u]))
+            finished = set(units) - set(pending)
+            bar.update(sum(_size(replicates, first, stop) for _, first, stop in finished))
             bar.set_description(f"{done}/{len(points)} points")
         packs = self._packs(pending, replicates)
         calls = [(run_task, (e, [points[p] for p in members], replicates, first, stop))
