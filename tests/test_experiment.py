@@ -165,3 +165,13 @@ def test_cli_sweep_json(small, tmp_path, capsys):
     assert main(["sweep", small.path, "--out", str(tmp_path / "o"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["points"] == 6 and out["replicates"] == 2400
+
+
+def test_packed_points_get_exactly_their_standalone_numbers():
+    grid = experiment.load(ROOT / "experiments" / "mediation_and_pressure.toml")
+    points = grid.points()
+    packed = experiment.run_task(grid, points, 2000, 0, 1)
+    for values, columns in zip(points, packed, strict=True):
+        alone = simulate(grid.scenario.override(values), 2000, grid.seed)
+        for name in columns:
+            assert np.array_equal(columns[name], alone[name]), (values, name)
