@@ -343,9 +343,9 @@ class Mediator(ScenarioAgent):
     """Whether mediation is active in any replicate tomorrow."""
 
     watching_until = -1
-    """The last day on which mediation could still become or stay active in any replicate
-    (the last hot day plus the longest duration); after it, with nothing hot, the
-    mediator has nothing to do."""
+    """The last hot day (in any replicate) plus the longest duration: the day on which
+    mediation ends in every replicate. After it, with nothing hot, the mediator has
+    nothing to do."""
 
     def engage(self) -> None:
         """Watch today's rungs and decide whether mediation is active tomorrow."""
@@ -358,8 +358,8 @@ class Mediator(ScenarioAgent):
         hot = hottest >= self.param("engage_at")
         if hot.any():
             self.watching_until = day + int(np.max(self.param("duration")))
-        elif day + 1 > self.watching_until and not model.replaying:
-            return  # nothing hot, and nothing hot recently enough to mediate
+        elif day > self.watching_until and not model.replaying:
+            return  # nothing hot since mediation ended everywhere (on watching_until)
         first, last = world.first_hot[m], world.last_hot[m]
         first[(first < 0) & hot] = day
         last[hot] = day
