@@ -195,7 +195,6 @@ def _decay(half_life: Any) -> Any:
     return np.float32(0.5) ** (np.float32(1) / np.asarray(half_life, np.float32))
 
 
-
 class Situation:
     """What a state sees of one rival when it decides (implements
     :class:`sim.policies.Situation`); terms are computed when a policy asks for them."""

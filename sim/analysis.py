@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from sim.ladder import MID_LEVELS
-from sim.outcomes import DEESCALATED, NO_DAY, OUTCOMES, Z95, Proportion
+from sim.outcomes import DEESCALATED, OUTCOMES, Z95, Proportion
 
 # --------------------------------------------------------------------------- paired differences
 
@@ -168,8 +168,8 @@ def compare(scenario: str | Path | Any, *, variant: str | None = None,
         label = f"variant {variant}" if variant else ", ".join(f"{k}={v}" for k, v in
                                                                  set.items())
     start = time.perf_counter()
-    a = api.run(base, replicates, seed).records
-    b = api.run(other, replicates, seed).records
+    ran_base, ran_other = api.run(base, replicates, seed), api.run(other, replicates, seed)
+    a, b = ran_base.records, ran_other.records
     outcomes = {name: PairedDifference.of(b["outcome"] == code, a["outcome"] == code)
                 for code, name in enumerate(OUTCOMES)}
     both = (a["outcome"] == DEESCALATED) & (b["outcome"] == DEESCALATED)
@@ -177,14 +177,9 @@ def compare(scenario: str | Path | Any, *, variant: str | None = None,
            - a["days_to_deescalation"][both].astype(float))
     days = MeanDifference(int(both.sum()), float(gap.mean()) if len(gap) else math.nan,
                           float(gap.std(ddof=1)) if len(gap) > 1 else math.nan)
-
-    def median(records: Any) -> float:
-        d = records["days_to_deescalation"]
-        d = d[d != NO_DAY]
-        return float(np.median(d)) if len(d) else math.nan
-
+    medians = tuple(r.summary.days_to_deescalation.median for r in (ran_base, ran_other))
     return Comparison(f"{base.path}" + (f" ({'; '.join(base.applied)})" if base.applied else ""),
-                      label, replicates, seed, outcomes, days, (median(a), median(b)),
+                      label, replicates, seed, outcomes, days, medians,
                       time.perf_counter() - start)
 
 
@@ -249,8 +244,6 @@ def sobol_indices(outputs: np.ndarray, n: int, factors: list[str], seed: int = 1
         total = np.var(y)
         noise = float(np.mean(y * (1 - y) / replicates) / total) if total > 0 else math.inf
     return SobolIndices(list(factors), point[:d], ci[:, :d], point[d:], ci[:, d:], noise)
-
-
 
 
 # --------------------------------------------------------------------------- backtests
@@ -357,9 +350,8 @@ class Backtest:
         for c in self.cases:
             h = c.happened
             actual = "-" if h.days_to_deescalation is None else h.days_to_deescalation
-            low, high = c.p_war.confidence_interval()
             lines.append(f"{c.crisis.id + ' (' + str(c.crisis.branch) + ')':34s}"
-                         f"{c.p_war.p:.3f} [{low:.3f}, {high:.3f}]   "
+                         f"{c.p_war}   "
                          f"{'yes' if h.war else 'no':6s}{c.reciprocated.p:<17.3f}"
                          f"{'yes' if h.reciprocated else 'no':9s}"
                          f"{c.days_to_deescalation:>22.0f}"
@@ -373,9 +365,8 @@ class Backtest:
         lines += ["", "Generic rivalry: highest MID hostility level among simulated disputes "
                   "beside MID v4.3 (onset after 1945)"]
         for level, share in self.mid_distribution.items():
-            low, high = share.confidence_interval()
-            lines.append(f"  {level} {MID_LEVELS[level]:16s} simulated {share.p:.3f} "
-                         f"[{low:.3f}, {high:.3f}]   MID {MID_POST_1945[level]:.3f}")
+            lines.append(f"  {level} {MID_LEVELS[level]:16s} simulated {share}   "
+                         f"MID {MID_POST_1945[level]:.3f}")
         lines.append(f"  total-variation distance {self.total_variation:.3f} "
                      f"({self.mid_distribution[2].n:,} disputes)")
         lines.append(f"\nSimulated in {self.elapsed_s:.1f} s.")

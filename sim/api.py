@@ -15,7 +15,7 @@ from typing import Any
 
 from sim import scenario as scenarios
 from sim.errors import InputError
-from sim.ladder import Rung
+from sim.ladder import MID_LEVELS, Rung
 from sim.model import (
     BLOCK,
     BLOCKS_PER_MODEL,
@@ -324,22 +324,20 @@ def describe(result: RunResult) -> str:
         lines.append(f"\nDays from the branch to de-escalation: median {d.median:.0f} "
                      f"(quartiles {d.q25:.0f}-{d.q75:.0f}), over the {d.n:,} that de-escalated")
     r = m.days_to_reciprocation
-    lines.append(f"Force reciprocated (both sides struck): {_p(m.force_reciprocated)}"
+    lines.append(f"Force reciprocated (both sides struck): {m.force_reciprocated}"
                  + (f"; the second side struck a median {r.median:.0f} days after the first "
                     f"(quartiles {r.q25:.0f}-{r.q75:.0f})" if r.n else ""))
-    lines.append(f"A mediator was active: {_p(m.mediated)}")
+    lines.append(f"A mediator was active: {m.mediated}")
     lines.append("\nHighest rung reached          share   95% interval")
     for rung in Rung:
         p = m.max_rung[rung.name.lower()]
         if p.k:
-            lines.append(f"  {rung.value} {rung.label:24s}{_p(p)}")
-    from sim.ladder import MID_LEVELS
-
+            lines.append(f"  {rung.value} {rung.label:24s}{p}")
     lines.append("MID hostility level reached")
     for level, label in MID_LEVELS.items():
         p = m.mid_hostility[str(level)]
         if p.k:
-            lines.append(f"  {level} {label:24s}{_p(p)}")
+            lines.append(f"  {level} {label:24s}{p}")
     lines.append("\nDeaths per replicate                median   95th percentile")
     for key, label in (("battle", "interstate battle deaths"), ("strike", "in limited strikes"),
                        ("attack", "in militant attacks, from the start")):
@@ -352,11 +350,6 @@ def describe(result: RunResult) -> str:
                      f"replicates (target {p.target}: {verdict}).")
     lines.append(f"\nSimulated in {result.elapsed_s:.2f} s.")
     return "\n".join(lines)
-
-
-def _p(p: Proportion) -> str:
-    low, high = p.confidence_interval()
-    return f"{p.p:.3f} [{low:.3f}, {high:.3f}]"
 
 
 def tell(story: Story) -> str:
@@ -425,7 +418,7 @@ def save_run(result: RunResult, out: str | Path, variant: str | None = None,
         write_atomic(out / "paths.parquet", lambda p: pq.write_table(table, p))
     write_json(out / "run.json", {
         "scenario_file": str(Path(s.path).resolve()), "variant": variant,
-        "set": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (sets or {}).items()},
+        "set": sets or {},  # dates are written as ISO text
         "branch": s.branch.isoformat(), "horizon": s.horizon, **result.as_dict()})
     return out
 

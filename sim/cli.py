@@ -160,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _print_json(document: dict[str, Any]) -> None:
+    print(json.dumps(json_safe(document), ensure_ascii=False))
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     from sim.scenario import parse_set
 
@@ -184,7 +188,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = api.run(crisis, args.replicates, args.seed, workers=args.workers, keep=keep,
                          progress=progress)
     if args.json:
-        print(json.dumps(json_safe(result.as_dict()), ensure_ascii=False))
+        _print_json(result.as_dict())
     else:
         print(result)
     if args.out:
@@ -219,7 +223,6 @@ def _save(figure: Any, path: str) -> None:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    import json as json_module
     from pathlib import Path
 
     plots = _plots()
@@ -231,7 +234,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     def read(name: str) -> Any:
         try:
-            return json_module.loads((results / name).read_text())
+            return json.loads((results / name).read_text())
         except (OSError, ValueError):
             raise InputError(f"{results}: no {name}: --kind {args.kind} needs a directory "
                              f"written by {NEEDS[args.kind]}") from None
@@ -279,7 +282,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     _check_figure(args.plot)
     result = analysis.backtest(args.scenarios, args.replicates, args.seed)
     if args.json:
-        print(json.dumps(json_safe(result.as_dict()), ensure_ascii=False))
+        _print_json(result.as_dict())
     else:
         print(result)
     if args.plot:
@@ -317,11 +320,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                               resume=args.resume, force=args.force,
                               progress=sys.stderr.isatty() and not args.json).run()
     if args.json:
-        print(json.dumps(json_safe({
+        _print_json({
             "experiment": spec.id, "out": str(result.out), "points": len(result.points),
             "replicates": result.replicates, "elapsed_s": round(result.elapsed_s, 3),
             "results": result.points.to_dict(orient="records"),
-            "sensitivity": result.sensitivity}), ensure_ascii=False))
+            "sensitivity": result.sensitivity})
         return 0
     print(experiment.describe(result))
     return 0
@@ -336,7 +339,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                   against=args.against, replicates=args.replicates,
                                   seed=args.seed, branch=args.branch, horizon=args.horizon)
     if args.json:
-        print(json.dumps(json_safe(comparison.as_dict()), ensure_ascii=False))
+        _print_json(comparison.as_dict())
     else:
         print(comparison)
     if args.out:
@@ -344,7 +347,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         from sim.experiment import write_json
 
-        write_json(Path(args.out) / "comparison.json", json_safe(comparison.as_dict()))
+        write_json(Path(args.out) / "comparison.json", comparison.as_dict())
     if args.plot:
         _save(_plots().comparison(comparison), args.plot)
     return 0
@@ -365,8 +368,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         raise InputError(problems)
     return 0
-
-
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep,

@@ -41,7 +41,7 @@ from sim import __version__
 from sim import scenario as scenarios
 from sim.errors import InputError, WriteError
 from sim.model import BLOCK, BLOCKS_PER_MODEL, block_count, seed_blocks
-from sim.outcomes import DAY_COLUMNS, NO_DAY, OUTCOMES, json_safe, wilson
+from sim.outcomes import DAY_COLUMNS, NO_DAY, OUTCOMES, Proportion, Quantiles, json_safe
 
 MAX_POINTS = 100_000
 MAX_FACTORS = 32
@@ -292,20 +292,14 @@ ESTIMATE_COLUMNS = ("outcome", "days_to_deescalation", "max_rung")
 def estimate(columns: dict[str, np.ndarray]) -> dict[str, float]:
     """A design point's estimates from its records: each outcome's probability with its
     95% Wilson interval, days to de-escalation (median, quartiles), the highest rung."""
-    outcome = columns["outcome"]
-    n = len(outcome)
-    row: dict[str, float] = {"n": n}
-    for code, name in enumerate(OUTCOMES):
-        k = int(np.sum(outcome == code))
-        low, high = wilson(k, n)
-        row[f"p_{name}"] = k / n
-        row[f"{name}_ci_low"] = low
-        row[f"{name}_ci_high"] = high
+    row: dict[str, float] = {"n": len(columns["outcome"])}
+    for name, share in _outcomes(columns).items():
+        low, high = share.confidence_interval()
+        row.update({f"p_{name}": share.p, f"{name}_ci_low": low, f"{name}_ci_high": high})
     days = columns["days_to_deescalation"]
-    days = days[days != NO_DAY]
-    q25, median, q75 = np.percentile(days, [25, 50, 75]) if len(days) else (math.nan,) * 3
-    row.update(days_to_deescalation_median=float(median), days_to_deescalation_q25=float(q25),
-               days_to_deescalation_q75=float(q75),
+    q = Quantiles.of(days[days != NO_DAY])
+    row.update(days_to_deescalation_median=q.median, days_to_deescalation_q25=q.q25,
+               days_to_deescalation_q75=q.q75,
                max_rung_mean=float(np.mean(columns["max_rung"])),
                max_rung_median=float(np.median(columns["max_rung"])))
     return row
@@ -313,8 +307,13 @@ def estimate(columns: dict[str, np.ndarray]) -> dict[str, float]:
 
 def half_width(columns: dict[str, np.ndarray]) -> float:
     """The widest 95% half-width among the outcome probabilities."""
-    row = estimate(columns)
-    return max((row[f"{o}_ci_high"] - row[f"{o}_ci_low"]) / 2 for o in OUTCOMES)
+    return max(share.half_width for share in _outcomes(columns).values())
+
+
+def _outcomes(columns: dict[str, np.ndarray]) -> dict[str, Proportion]:
+    outcome = columns["outcome"]
+    return {name: Proportion(int(np.sum(outcome == code)), len(outcome))
+            for code, name in enumerate(OUTCOMES)}
 
 
 # --------------------------------------------------------------------------- one task

@@ -191,20 +191,14 @@ class Summary:
         return {
             "replicates": self.n,
             "outcomes": {k: v.as_dict() for k, v in self.outcomes.items()},
-            "days_to_deescalation": _quantiles(self.days_to_deescalation),
+            "days_to_deescalation": json_safe(asdict(self.days_to_deescalation)),
             "max_rung": {k: v.as_dict() for k, v in self.max_rung.items()},
             "mid_hostility": {k: v.as_dict() for k, v in self.mid_hostility.items()},
             "force_reciprocated": self.force_reciprocated.as_dict(),
-            "days_to_reciprocation": _quantiles(self.days_to_reciprocation),
+            "days_to_reciprocation": json_safe(asdict(self.days_to_reciprocation)),
             "mediated": self.mediated.as_dict(),
             "deaths": self.deaths,
         }
-
-
-def _quantiles(q: Quantiles) -> dict[str, float | int | None]:
-    clean = {k: (None if isinstance(v, float) and math.isnan(v) else v)
-             for k, v in asdict(q).items()}
-    return clean
 
 
 def _death_stats(values: np.ndarray) -> dict[str, float]:
