@@ -356,3 +356,92 @@ def overview(result: Any) -> Figure:
     if result.trajectories is None:
         return outcomes(result.summary, result.scenario.title)
     return fan(result.scenario, result.trajectories)
+
+
+# --------------------------------------------------------------------------- scores
+
+FORECASTER_STYLE = [(BLUE, "-", "o"), (ORANGE, "--", "s"), (GREEN, "-.", "^"),
+                    (PURPLE, ":", "D"), (VERMILLION, (0, (5, 1, 1, 1)), "v")]
+
+
+def reliability_diagram(tables: dict[str, Any],
+                        title: str = "Reliability: forecast against what happened") -> Figure:
+    """Observed frequency against mean forecast per bin with 95% Wilson bars, one series per
+    forecaster (``tables``: name → :func:`sim.scores.reliability` table), the diagonal of
+    perfect calibration, and under it how many cases fell in each bin."""
+    fig, (ax, counts) = _figure(7, 7.5, rows=2, sharex=True,
+                                gridspec_kw={"height_ratios": [3, 1]})
+    ax.plot([0, 1], [0, 1], color="#777777", lw=1, ls=":", label="perfectly calibrated")
+    for i, (name, table) in enumerate(tables.items()):
+        colour, style, marker = FORECASTER_STYLE[i % len(FORECASTER_STYLE)]
+        x, y = table["mean_forecast"], table["observed"]
+        ax.errorbar(x, y, yerr=[y - table["ci_low"], table["ci_high"] - y], color=colour,
+                    ls=style, marker=marker, ms=6, lw=1.6, capsize=3,
+                    label=f"{name} ({int(table['n'].sum()):,} cases)")
+        edges, heights = _bin_steps(table)
+        counts.stairs(heights, edges, color=colour, ls=style, lw=1.6, label=name)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("observed share of events (95% Wilson interval)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    counts.set_ylabel("cases per bin")
+    counts.set_xlabel("forecast probability (points: bin mean; steps: bin extent)")
+    fig.tight_layout()
+    return fig
+
+
+def _bin_steps(table: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Edges and heights for a step outline of the bins' counts, 0 over empty stretches."""
+    edges = np.unique(np.concatenate([table["low"], table["high"]]))
+    heights = np.zeros(len(edges) - 1)
+    for low, n in zip(table["low"], table["n"], strict=True):
+        heights[np.searchsorted(edges, low)] = n
+    return edges, heights
+
+
+def moment_comparison(comparison: Any,
+                      title: str = "Simulated moments against the record") -> Figure:
+    """Each moment on the scale of its z-score: the record at 0 with its 95% interval, the
+    simulated moment at z with its own 95% interval (both in units of the combined standard
+    error), the band |z| < 1.96 shaded, and the raw numbers written beside each row.
+    ``comparison`` is a :class:`sim.scores.MomentComparison`."""
+    table = comparison.table
+    names = list(table.index)
+    m = len(names)
+    fig, ax = _figure(10, 2 + 0.42 * m)
+    y = np.arange(m)[::-1]
+    combined = np.sqrt(table["observed_se"] ** 2 + table["simulated_se"] ** 2).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        obs_half = 1.96 * table["observed_se"].to_numpy() / combined
+        sim_half = 1.96 * table["simulated_se"].to_numpy() / combined
+    z = table["z"].to_numpy()
+    ax.axvspan(-1.96, 1.96, color="#eeeeee", zorder=0, label="|z| < 1.96")
+    ax.axvline(0, color=BLACK, lw=0.8)
+    ax.errorbar(np.zeros(m), y + 0.13, xerr=obs_half, fmt="s", color=BLACK, mfc="white",
+                capsize=3, label="record (target), 95% interval")
+    ax.errorbar(z, y - 0.13, xerr=sim_half, fmt="o", color=BLUE, capsize=3,
+                label="simulated, 95% interval")
+    far = np.abs(z) > 1.96
+    ax.plot(z[far], y[far] - 0.13, "o", color=VERMILLION, ms=8, mfc="none", mew=1.5,
+            label="outside the band")
+    ax.set_yticks(y, names)
+    ax.set_ylim(-0.7, m - 0.1)
+    limit = max(3.0, float(np.nanmax(np.abs(z) + sim_half, initial=0)) * 1.08)
+    ax.set_xlim(-limit, limit)
+    for row, (_, r) in zip(y, table.iterrows(), strict=True):
+        ax.annotate(f"{r['observed']:.3g} ± {r['observed_se']:.2g}  vs  "
+                    f"{r['simulated']:.3g} ± {r['simulated_se']:.2g}   z = {r['z']:+.1f}",
+                    (1.01, row), xycoords=("axes fraction", "data"), va="center",
+                    fontsize=8, family="monospace", annotation_clip=False)
+    ax.set_xlabel("z = (simulated − record) / combined standard error")
+    ax.set_title(f"{title}\nsquared Mahalanobis distance {comparison.joint_distance:.1f} on "
+                 f"{comparison.df} df, p = {comparison.p_value:.2g}")
+    ax.annotate("record ± SE  vs  simulated ± SE", (1.01, m - 0.55),
+                xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
+                family="monospace", weight="bold", annotation_clip=False)
+    height = fig.get_figheight()
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=4, fontsize=8,
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.45 / height, 1, 1))
+    return fig
