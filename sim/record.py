@@ -329,9 +329,12 @@ def incidents(data: Path = DATA) -> pd.DataFrame:
     state in an incident: ``dispnum``, ``incidnum``, ``ccode``, ``sidea`` (the state's side
     in the dispute), ``start`` and ``end`` (the state's own dates in the incident; unknown
     day = 1st), ``approximate`` (a day was unknown), ``hostlev`` (the state's action's
-    hostility level), ``incident_hostlev`` (the incident's), ``fatality`` (NaN unknown)."""
+    hostility level), ``fatality`` (NaN unknown), and the incident's own ``incident_hostlev``,
+    ``incident_start`` (MIDI start date, unknown day = 1st) and ``incident_approximate`` (its
+    start day is unknown)."""
     data = Path(data)
-    midi = _raw(data, "incidents", ["dispnum", "incidnum", "hostlev"])
+    midi = _raw(data, "incidents", ["dispnum", "incidnum", "stday", "stmon", "styear",
+                                    "hostlev"])
     midip = _raw(data, "incident_participants", ["dispnum", "incidnum", "ccode", "stday",
                                                  "stmon", "styear", "endday", "endmon",
                                                  "endyear", "sidea", "fatality", "hostlev"])
@@ -347,8 +350,11 @@ def incidents(data: Path = DATA) -> pd.DataFrame:
         "hostlev": midip["hostlev"],
         "fatality": _unknown(midip["fatality"]).astype(float),
     })
-    level = midi.drop_duplicates("incidnum").set_index("incidnum")["hostlev"]
-    table["incident_hostlev"] = table["incidnum"].map(level)
+    midi = midi.drop_duplicates("incidnum").set_index("incidnum")
+    table["incident_hostlev"] = table["incidnum"].map(midi["hostlev"])
+    table["incident_start"] = table["incidnum"].map(
+        _date(midi["styear"], midi["stmon"], midi["stday"]))
+    table["incident_approximate"] = table["incidnum"].map(midi["stday"] == UNKNOWN)
     return table.sort_values(["dispnum", "start", "incidnum", "ccode"]).reset_index(drop=True)
 
 
