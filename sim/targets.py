@@ -370,7 +370,11 @@ def mid_targets(data: Path = record.DATA, n_boot: int = N_BOOT, seed: int = SEED
            for k, v in OUTCOMES.items()},
         **{f"settlement {k} {v}": share(d["settlement"] == k, d["settlement"].notna())
            for k, v in SETTLEMENTS.items()},
+        **{f"outcome {k} {v}, force MIDs": share(d["outcome"] == k,
+                                                 d["outcome"].notna() & force)
+           for k, v in OUTCOMES.items()},
         "bilateral": share(d["bilateral"]),
+        "multilateral given force": share(~d["bilateral"], force),
         "any fatality | force reciprocated": share(d["fatality"] > 0, recip_force & known),
         "any fatality | force not reciprocated": share(d["fatality"] > 0,
                                                        force & ~d["reciprocated"] & known),
