@@ -237,7 +237,8 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
     unknown), ``force`` (hostlev >= 4), ``war`` (hostlev 5), ``reciprocated``, ``recip_cow``
     (COW's ``recip``: side B took any militarized action), ``numa``, ``numb``, ``bilateral``,
     ``state_a``, ``state_b``, ``cinc_a``, ``cinc_b``, ``capability_ratio``, ``nuclear``
-    and ``nuclear_fas`` ("both"/"one"/"neither"), ``land_contiguity``, ``water_150``,
+    and ``nuclear_fas`` ("both"/"one"/"neither"), ``nuclear_a`` and ``nuclear_b`` (a side's
+    originators hold nuclear weapons, Bleek), ``land_contiguity``, ``water_150``,
     ``defense_pact`` (NA after the alliance data end, 2012), ``major_both``, ``prior_mids``,
     ``revtype`` (the principal A's first revision type: 0 none, 1 territory, 2 policy,
     3 regime, 4 other; NA unknown), ``outcome``, ``settlement`` (NA unknown). Definitions:
@@ -302,6 +303,9 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
         sides = armed.groupby(["dispnum", "sidea"])["armed"].any().unstack(fill_value=False)
         count = (sides[0].astype(int) + sides[1].astype(int)).reindex(table.index, fill_value=0)
         table[column] = count.map({0: "neither", 1: "one", 2: "both"})
+        if column == "nuclear":  # which side: the template gives each state its own flag
+            table["nuclear_a"] = sides[1].reindex(table.index, fill_value=False).astype(bool)
+            table["nuclear_b"] = sides[0].reindex(table.index, fill_value=False).astype(bool)
 
     majors = _majors(data)
     big = origin[["dispnum", "sidea", "ccode", "start"]].merge(majors, on="ccode")
@@ -365,6 +369,20 @@ ICB1_COLUMNS = ("crisno", "crisname", "break", "trigent", "yrtrig", "motrig", "d
                 "cenviosy", "crismg", "mediate", "usinv", "suinv", "protrac", "geog")
 ICB2_COLUMNS = ("crisno", "cracid", "yrtrig", "motrig", "datrig", "trigent", "outcom")
 SUPERPOWERS = (2, 365)    # the United States, the USSR/Russia
+ICB_RANGES = {"sevviosy": (1, 4), "break": (1, 9)}
+
+
+def _check_numbers(path: Path, table: pd.DataFrame, columns: Iterable[str]) -> None:
+    """A one-line InputError for the first cell of ``columns`` that is not a number."""
+    for column in columns:
+        if pd.api.types.is_numeric_dtype(table[column]):
+            continue
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        bad = table[column][numbers.isna() & table[column].notna()]
+        if not bad.empty:
+            raise InputError(f"{path}: column {column!r} has {str(bad.iloc[0])!r} in row "
+                             f"{bad.index[0] + 2} (a number or empty is allowed)")
+        table[column] = numbers
 
 
 @dataclass(frozen=True)
@@ -410,10 +428,20 @@ def crises(icb1: Path | None = None, icb2: Path | None = None, data: Path = DATA
         if table.empty:
             raise InputError(f"{path}: no rows (an ICB v14 file with at least one crisis "
                              "is needed)")
+    for path, table, columns in ((icb1, system, ICB1_COLUMNS), (icb2, actors, ICB2_COLUMNS)):
+        _check_numbers(path, table, [c for c in columns if c != "crisname"])
     for path, table, column in ((icb1, system, "crisno"), (icb2, actors, "crisno"),
                                 (icb2, actors, "cracid")):
-        if not pd.api.types.is_numeric_dtype(table[column]) or table[column].isna().any():
-            raise InputError(f"{path}: column {column!r} must hold a number in every row")
+        if table[column].isna().any():
+            raise InputError(f"{path}: column {column!r} is empty in some rows (a number "
+                             "is needed in every row)")
+    for column, (low, high) in ICB_RANGES.items():
+        values = system[column].dropna()
+        wrong = values[(values < low) | (values > high) | (values % 1 != 0)]
+        if not wrong.empty:
+            crisno = system.loc[wrong.index[0], "crisno"]
+            raise InputError(f"{icb1}: column {column!r} is {wrong.iloc[0]:g} in crisis "
+                             f"{crisno:g} (allowed: whole numbers {low}-{high})")
     if system["crisno"].duplicated().any():
         first = int(system.loc[system["crisno"].duplicated(), "crisno"].iloc[0])
         raise InputError(f"{icb1}: column 'crisno' repeats crisis {first} (one row per "
@@ -444,8 +472,9 @@ def crises(icb1: Path | None = None, icb2: Path | None = None, data: Path = DATA
     single = actors[actors["trigent"].isin(states) & (actors["trigent"] != actors["cracid"])]
 
     pairs = {}
+    by_crisis = dict(tuple(single.groupby("crisno")))
     for crisno, trigger in post["trigent"].items():
-        own = single[single["crisno"] == crisno]
+        own = by_crisis.get(crisno, single.iloc[:0])
         named = own[own["trigent"] == trigger] if trigger in states else own.iloc[:0]
         if not named.empty:
             pairs[crisno] = (int(named["cracid"].iloc[0]), int(trigger), "system trigger")

@@ -230,3 +230,15 @@ def test_data_folder_is_self_contained(tmp_path):
         assert (record.DATA / name).is_file() and name in readme
     shutil.copytree(record.DATA, tmp_path / "data")
     assert len(record.disputes(tmp_path / "data")) == 1729
+
+
+@pytest.mark.parametrize(("value", "expected"), [("severe", "'severe' in row 2"),
+                                                 (7, "is 7 in crisis 1 \\(allowed")])
+def test_bad_icb_value_is_one_line(tmp_path, value, expected):
+    path = tmp_path / "icb1.csv"
+    system = pd.read_csv(record.DATA / "icb1v14.csv").astype({"sevviosy": object})
+    system.loc[0, "sevviosy"] = value
+    system.to_csv(path, index=False)
+    with pytest.raises(InputError, match=f"'sevviosy' .*{expected}") as caught:
+        record.crises(path)
+    assert "\n" not in str(caught.value)
