@@ -36,14 +36,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from sim.outcomes import wilson
 
-C_GRID = tuple(float(c) for c in np.logspace(-3, 2, 11))
-"""Inverse L2 penalties the inner cross-validation of the baselines chooses from."""
+C_GRID = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)
+"""Inverse L2 penalties (on standardised covariates) the inner cross-validation of the
+baselines chooses from: from nearly the base rate (0.001) to nearly unpenalised (100)."""
 
 INNER_FOLDS = 5
 """Folds of the inner cross-validation that chooses the penalty of a baseline."""
@@ -314,15 +315,30 @@ def _features(categorical: list[str], numeric: list[str]) -> ColumnTransformer:
     return ColumnTransformer(parts)
 
 
-def _folds(y: np.ndarray, K: int, folds: int, seed: int) -> StratifiedKFold:
-    counts = np.bincount(y, minlength=K)
+def _folds(y: np.ndarray, K: int, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shuffled, *unstratified* K-fold splits, each training part holding every level.
+
+    Not stratified on purpose: stratified folds give every training part the full sample's
+    level shares, so even a covariate-free model would forecast each held-out case with
+    its own outcome counted in, a small edge (order 1/n) over the leave-one-out base rate
+    that is pure leakage; with plain folds an uninformative baseline scores like the base
+    rate, as it should.
+    """
     if folds < 2:
         raise ValueError(f"folds: need at least 2, got {folds}")
-    if counts.min() < folds:
+    counts = np.bincount(y, minlength=K)
+    if counts.min() < 2:
         raise ValueError(f"outcomes: level {int(np.argmin(counts))} occurs {counts.min()} "
-                         f"times, fewer than the {folds} folds; every level must occur at "
-                         "least once per fold (use fewer folds or merge levels)")
-    return StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+                         f"times; a baseline needs every one of the {K} levels at least "
+                         "twice (merge levels)")
+    splits = list(KFold(n_splits=folds, shuffle=True, random_state=seed).split(y))
+    for train, _ in splits:
+        missing = np.setdiff1d(np.arange(K), y[train])
+        if missing.size:
+            raise ValueError(f"outcomes: level {int(missing[0])} ({counts[missing[0]]} cases) "
+                             f"is missing from a training part of the {folds} folds (seed "
+                             f"{seed}); use fewer folds or merge levels")
+    return splits
 
 
 def baseline_probability(X: pd.DataFrame, y: Any, folds: int = 10, seed: int = 1,
@@ -330,23 +346,23 @@ def baseline_probability(X: pd.DataFrame, y: Any, folds: int = 10, seed: int = 1
     """Out-of-fold P(y = 1) for every case from an L2-penalised logistic regression on the
     onset covariates ``X``.
 
-    Stratified ``folds``-fold cross-validation (shuffled with ``seed``): each case's
-    probability comes from a model that never saw it. Inside each training fold, numeric
-    columns are median-imputed (with a missing-value indicator) and standardised, the
-    others one-hot encoded (missing is its own level; levels unseen in training are
-    ignored). With ``C`` = None the penalty is chosen inside the training fold by a
-    stratified 5-fold cross-validation on log loss over :data:`C_GRID` (``GridSearchCV``),
-    so no held-out case influences it; give a number to fix it. (The imputer and scaler
-    are fitted once per outer training fold, so the inner folds share them: harmless for
-    the held-out cases, and ten times faster.)
+    ``folds``-fold cross-validation, shuffled with ``seed`` and not stratified (see
+    :func:`_folds`): each case's probability comes from a model that never saw it. Inside
+    each training part, numeric columns are median-imputed (with a missing-value
+    indicator) and standardised, the others one-hot encoded (missing is its own level;
+    levels unseen in training are ignored). With ``C`` = None the penalty is chosen inside
+    the training part by a stratified 5-fold cross-validation on log loss over
+    :data:`C_GRID` (``GridSearchCV``), so no held-out case influences it; give a number to
+    fix it. (The imputer and scaler are fitted once per training part, so the inner folds
+    share them: harmless for the held-out cases, and ten times faster.)
     """
     X, categorical, numeric = _prepare(X)
     y = _events(y, len(X))
     out = np.empty(len(y))
-    for train, test in _folds(y, 2, folds, seed).split(X, y):
+    for train, test in _folds(y, 2, folds, seed):
         features = _features(categorical, numeric).fit(X.iloc[train])
         model = _penalised(LogisticRegression(max_iter=2000), C, seed, _log_score)
-        model.fit(features.transform(X.iloc[train]), y[train])
+        _fit(model, features.transform(X.iloc[train]), y[train])
         out[test] = model.predict_proba(features.transform(X.iloc[test]))[:, 1]
     return out
 
@@ -358,6 +374,13 @@ def _penalised(model: Any, C: float | None, seed: int, scoring: Any) -> Any:
         return model.set_params(C=C)
     inner = StratifiedKFold(n_splits=INNER_FOLDS, shuffle=True, random_state=seed)
     return GridSearchCV(model, {"C": list(C_GRID)}, cv=inner, scoring=scoring)
+
+
+def _fit(model: Any, X: np.ndarray, y: np.ndarray) -> None:
+    with warnings.catch_warnings():
+        # a rare level may be absent from an inner validation fold: the scorers cope
+        warnings.filterwarnings("ignore", message="The least populated class")
+        model.fit(X, y)
 
 
 def _log_score(estimator: Any, X: Any, y: Any) -> float:
@@ -385,15 +408,11 @@ def baseline_distribution(X: pd.DataFrame, levels: Any, K: int, folds: int = 10,
     """
     X, categorical, numeric = _prepare(X)
     levels = _levels(levels, K, len(X), "levels")
-    splitter = _folds(levels, K, folds, seed)
     out = np.empty((len(levels), K))
-    for train, test in splitter.split(X, levels):
+    for train, test in _folds(levels, K, folds, seed):
         features = _features(categorical, numeric).fit(X.iloc[train])
         model = _penalised(ProportionalOdds(n_levels=K), C, seed, _rps_score)
-        with warnings.catch_warnings():
-            # an inner fold may lack a rare level: the model copes (near-zero probability)
-            warnings.filterwarnings("ignore", message="The least populated class")
-            model.fit(features.transform(X.iloc[train]), levels[train])
+        _fit(model, features.transform(X.iloc[train]), levels[train])
         out[test] = model.predict_proba(features.transform(X.iloc[test]))
     return out
 
@@ -444,7 +463,8 @@ def skill(model_loss: Any, reference_loss: Any, n_boot: int = 2000, seed: int = 
     if reference.mean() <= 0:
         raise ValueError("reference_loss: its mean is 0, so skill is undefined")
     value = float(_skill_statistic(model, reference))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        # identical resamples (e.g. a constant ratio) make BCa's acceleration 0/0
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)
         result = stats.bootstrap((model, reference), _skill_statistic, paired=True,
                                  vectorized=True, n_resamples=n_boot, method="BCa",
