@@ -136,6 +136,13 @@ def _cinc(data: Path) -> pd.Series:
     return _unknown(nmc.set_index(["ccode", "year"])["cinc"]).dropna()
 
 
+def _cinc_in(cinc: pd.Series, codes: pd.Series, years: pd.Series) -> np.ndarray:
+    """The CINC of each state code in the matching year (NaN where NMC has none)."""
+    index = pd.MultiIndex.from_arrays([codes.astype(int).to_numpy(),
+                                       years.astype(int).to_numpy()])
+    return cinc.reindex(index).to_numpy()
+
+
 def _nuclear(data: Path, source: str = "nuclear") -> set[tuple[int, int]]:
     """(ccode, year) in which a state held nuclear weapons: Bleek (2017) possession, or
     (``source="stockpiles"``) a positive FAS warhead stockpile."""
@@ -276,8 +283,7 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
     table["reciprocated"] = (by_side[0] & by_side[1]).reindex(table.index, fill_value=False)
 
     cinc = _cinc(data)
-    people["cinc"] = cinc.reindex(pd.MultiIndex.from_arrays([people["ccode"],
-                                                              people["year"]])).values
+    people["cinc"] = _cinc_in(cinc, people["ccode"], people["year"])
     # The originators, or a side's participants where that side has none.
     has_origin = people.groupby(["dispnum", "sidea"])["orig"].transform("max") == 1
     origin = people[(people["orig"] == 1) | ~has_origin]
@@ -460,13 +466,7 @@ def crises(icb1: Path | None = None, icb2: Path | None = None, data: Path = DATA
     cinc = _cinc(data)
     year = post["yrtrig"].astype(int)
 
-    def cinc_of(codes: pd.Series) -> pd.Series:
-        index = pd.MultiIndex.from_arrays([codes.astype("Int64").fillna(-1).astype(int),
-                                           year[codes.index]])
-        return pd.Series(cinc.reindex(index).to_numpy(), index=codes.index)
-
-    actors["cinc"] = [cinc.get((int(c), int(post.at[k, "yrtrig"])), np.nan)
-                      for c, k in zip(actors["cracid"], actors["crisno"], strict=True)]
+    actors["cinc"] = _cinc_in(cinc, actors["cracid"], actors["crisno"].map(year))
     actors = actors.sort_values(["crisno", "date", "cinc"], ascending=[True, True, False],
                                 na_position="last")
     single = actors[actors["trigent"].isin(states) & (actors["trigent"] != actors["cracid"])]
@@ -493,7 +493,8 @@ def crises(icb1: Path | None = None, icb2: Path | None = None, data: Path = DATA
     kept = [c for c in post.index if c not in reasons]
     a = pd.Series({c: pairs[c][0] for c in kept}, dtype="int64")
     b = pd.Series({c: pairs[c][1] for c in kept}, dtype="int64")
-    cinc_a, cinc_b = cinc_of(a), cinc_of(b)
+    cinc_a = pd.Series(_cinc_in(cinc, a, year[a.index]), index=a.index, dtype=float)
+    cinc_b = pd.Series(_cinc_in(cinc, b, year[b.index]), index=b.index, dtype=float)
     for crisno in kept:
         if np.isnan(cinc_a[crisno]) or np.isnan(cinc_b[crisno]):
             reasons[crisno] = "missing cinc"
