@@ -73,6 +73,9 @@ def test_dispute_covariates_as_the_reference_counts_them(disputes):
         False: 928, True: 256, pd.NA: 40}
     assert disputes.loc[disputes["year"] > 2012, "defense_pact"].isna().all()
     assert disputes["bilateral"].sum() == 1520
+    both = disputes["nuclear_a"] & disputes["nuclear_b"]
+    assert (both == (disputes["nuclear"] == "both")).all()
+    assert ((disputes["nuclear_a"] ^ disputes["nuclear_b"]) == (disputes["nuclear"] == "one")).all()
     assert force["capability_ratio"].notna().all() and (force["capability_ratio"] >= 1).all()
 
 
