@@ -123,6 +123,34 @@ def quantiles(values: pd.Series | np.ndarray, rng: np.random.Generator,
                      dict(zip(names, map(float, spread), strict=True)))
 
 
+@dataclass(frozen=True)
+class Difference:
+    """A difference of two shares with the standard deviation of its bootstrap
+    distribution (the rows resampled together, the groups kept)."""
+
+    estimate: float
+    boot_se: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"est": self.estimate, "boot_se": self.boot_se}
+
+    def __str__(self) -> str:
+        return f"{self.estimate:+.3f} (bootstrap SE {self.boot_se:.4f})"
+
+
+def difference(event: pd.Series, first: pd.Series, second: pd.Series,
+               rng: np.random.Generator, n_boot: int = N_BOOT) -> Difference:
+    """P(event | first) - P(event | second), with its bootstrap SE."""
+    event, first, second = _flags(event), _flags(first), _flags(second)
+    index = rng.integers(0, event.size, size=(n_boot, event.size))
+
+    def gap(e: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (e & a).sum(axis=-1) / a.sum(axis=-1) - (e & b).sum(axis=-1) / b.sum(axis=-1)
+
+    boots = gap(event[index], first[index], second[index])
+    return Difference(float(gap(event, first, second)), float(np.std(boots, ddof=1)))
+
+
 # --------------------------------------------------------------------------- core vector
 
 
@@ -358,6 +386,8 @@ def mid_targets(data: Path = record.DATA, n_boot: int = N_BOOT, seed: int = SEED
                                                                    for c in cuts]}
     war |= {f"capability ratio tercile T{t}": share(d["war"], force & (tercile == t))
             for t in (1, 2, 3)}
+    war["T1 - T3 difference"] = difference(d.loc[force, "war"], tercile[force] == 1,
+                                           tercile[force] == 3, rng, n_boot)
     for column, values in (*strata[:4], ("era", strata[4][1]), ("major_both", (True, False))):
         war |= _by(d, "war", force, column, values)
     sections["(e) war share given force"] = war

@@ -295,3 +295,14 @@ def test_share_and_quantiles_basics():
     assert Share(0, 0).as_dict()["n"] == 0 and math.isnan(Share(0, 0).p)
     q = targets.quantiles(np.array([1.0, 2, 3, 4, np.nan]), np.random.default_rng(0), 200)
     assert q.n == 4 and q.estimates["q50"] == 2.5 and q.boot_se["q50"] > 0
+
+
+def test_tercile_difference(built):
+    """T1 - T3 war share given force: 8/408 - 8/408 exactly; its bootstrap SE within four
+    Monte-Carlo SDs (for a near-normal bootstrap distribution an SD from B resamples has
+    relative SD 1/sqrt(2B); ours B = 1000, the reference's its meta n_boot)."""
+    ours = built.sections[E]["T1 - T3 difference"]
+    theirs = MID["e_war_share_given_force"]["diff_T1_minus_T3"]
+    assert ours.estimate == theirs["est"] == 0.0
+    relative = math.sqrt(1 / (2 * built.n_boot) + 1 / (2 * REFERENCE["meta"]["n_boot"]))
+    assert abs(ours.boot_se - theirs["boot_se"]) <= 4 * relative * theirs["boot_se"]
