@@ -396,6 +396,12 @@ def test_compare_moments_with_shares_that_sum_to_one():
     assert full.p_value == pytest.approx(two.p_value)
 
 
+def test_compare_moments_without_any_uncertainty_has_no_test():
+    c = scores.compare_moments(["a"], [0.5], [0.0], [0.6])
+    assert c.df == 0 and math.isnan(c.p_value) and c.joint_distance == 0
+    assert np.isinf(c.table.loc["a", "z"])
+
+
 def test_compare_moments_bad_shapes():
     with pytest.raises(ValueError, match="2×2"):
         scores.compare_moments(["a", "b"], [0, 1], np.eye(3), [0, 1])
