@@ -115,7 +115,8 @@ class World:
     """The state of every live replicate; the last axis of each array is the replicate."""
 
     FIELDS = ("rung", "pressure", "grievance", "offence", "battle_deaths", "strike_deaths",
-              "attack_deaths", "max_rung", "onset", "first_force", "calm", "status", "mediated",
+              "attack_deaths", "max_rung", "onset", "last_militarized", "first_force", "calm",
+              "status", "mediated",
               "mediating", "first_hot", "last_hot")
 
     def __init__(self, n: int, states: int, mediators: int) -> None:
@@ -129,6 +130,7 @@ class World:
         self.attack_deaths = np.zeros(n, FLOAT)
         self.max_rung = np.zeros(n, np.int8)
         self.onset = np.full(n, NEVER, np.int16)
+        self.last_militarized = np.full(n, NEVER, np.int16)
         self.first_force = np.full((2, n), NEVER, np.int16)
         self.calm = np.zeros(n, np.int16)
         self.status = np.full(n, ONGOING, np.int8)
@@ -388,8 +390,8 @@ class CrisisModel(mesa.Model):
         target.suffer(index, deaths, culprit=host, blame=blame)
 
     def observe(self) -> None:
-        """Note the highest rung, the dispute's onset and each side's first use of force in
-        the focal dyad."""
+        """Note the highest rung, the dispute's onset, the last militarized day and each
+        side's first use of force in the focal dyad."""
         w = self.world
         a, b = self.focal
         day = self.day - self.branch_day
@@ -398,6 +400,7 @@ class CrisisModel(mesa.Model):
             first = w.first_force[side]
             first[(first == NEVER) & (rung >= FORCE)] = day
         w.onset[(w.onset == NEVER) & (w.max_rung >= MILITARIZED)] = day
+        w.last_militarized[np.maximum(w.rung[a, b], w.rung[b, a]) >= MILITARIZED] = day
 
     def detect_outcomes(self) -> None:
         """War at the battle-death threshold; de-escalation after ``deescalation_days``
@@ -430,6 +433,8 @@ class CrisisModel(mesa.Model):
         rec["max_rung"][rows] = w.max_rung[index]
         onset = w.onset[index]
         rec["days_to_dispute"][rows] = np.where(onset < NEVER, onset, NO_DAY)
+        rec["dispute_days"][rows] = np.where(
+            onset < NEVER, w.last_militarized[index].astype(np.int32) - onset + 1, NO_DAY)
         rec["mid_hostility"][rows] = mid_hostility(w.max_rung[index], status)
         first = w.first_force[:, index]
         both = (first < NEVER).all(axis=0)

@@ -300,6 +300,14 @@ def load(path: str | Path, variant: str | None = None, sets: dict[str, Any] | No
     return _build(doc, str(path), digest, text, variant, sets, ())
 
 
+def from_document(doc: dict, name: str) -> Scenario:
+    """Validate a scenario given as a document (what a TOML file parses to), e.g. one a
+    template wrote; ``name`` stands for the file in messages. Raises
+    :class:`~sim.errors.InputError` listing every problem."""
+    digest = hashlib.sha256(repr(sorted(doc.items(), key=str)).encode()).hexdigest()
+    return _build(doc, name, digest, "", None, {}, ())
+
+
 def parse_set(assignment: str) -> tuple[str, Any]:
     """``"actor.PAK.restraint=0.8"`` → ``("actor.PAK.restraint", 0.8)``.
 
