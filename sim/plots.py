@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.ladder import FORCE, MID_LEVELS, Rung
+from sim.ladder import FORCE, Rung
 from sim.outcomes import OUTCOMES, Proportion, Summary
 
 ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = (
@@ -24,10 +24,6 @@ OUTCOME_STYLE = {"war": (VERMILLION, "//"), "deescalated": (BLUE, ".."),
                  "ongoing": ("#999999", "xx")}
 OUTCOME_LABEL = {"war": "war", "deescalated": "de-escalated", "ongoing": "ongoing"}
 SIDE_STYLE = [(BLUE, "-", "o"), (ORANGE, "--", "s"), (GREEN, "-.", "^"), (PURPLE, ":", "D")]
-
-MID_BASE_RATES = {2: 0.022, 3: 0.267, 4: 0.693, 5: 0.018}
-"""Highest hostility level of post-1945 MIDs (COW MID v4.3, onset 1946 or later, N = 1,605):
-threat 2.2%, display 26.7%, use of force 69.3%, war 1.8%."""
 
 
 def _figure(width: float = 8, height: float = 4.5, rows: int = 1, cols: int = 1,
@@ -300,30 +296,6 @@ def comparison(compared: Any) -> Figure:
     ax.set_title(f"{data['other']}\nagainst the baseline, {data['replicates']:,} paired "
                  "replicates")
     ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def mid_levels(levels: np.ndarray, title: str = "Highest MID hostility level") -> Figure:
-    """The distribution of the highest MID hostility level among simulated disputes beside
-    the post-1945 MID base rates."""
-    disputes = levels[levels >= 2]
-    n = len(disputes)
-    fig, ax = _figure(7, 4.2)
-    x = np.arange(2, 6)
-    simulated = [Proportion(int(np.sum(disputes == level)), n) for level in x]
-    ax.bar(x - 0.2, [p.p for p in simulated], width=0.4, color=BLUE, edgecolor=BLACK,
-           label=f"simulated ({n:,} disputes)")
-    ax.errorbar(x - 0.2, [p.p for p in simulated],
-                yerr=np.array([_interval(p) for p in simulated]).T, fmt="none", color=BLACK,
-                capsize=3)
-    ax.bar(x + 0.2, [MID_BASE_RATES[level] for level in x], width=0.4, color=ORANGE,
-           hatch="//", edgecolor=BLACK, label="MID v4.3, onset after 1945")
-    ax.set_xticks(x, [f"{level} {MID_LEVELS[level]}" for level in x])
-    ax.set_ylabel("share of disputes")
-    ax.set_xlabel("highest hostility level reached")
-    ax.set_title(title)
-    ax.legend()
     fig.tight_layout()
     return fig
 

@@ -250,7 +250,8 @@ class IcbBacktest:
         return out
 
     def reliability(self) -> dict[str, pd.DataFrame]:
-        return {name: scores.reliability(f.p_war, self.war, bins=10)
+        """Reliability tables of P(war), one per forecaster (keyed by its label)."""
+        return {LABELS[name]: scores.reliability(f.p_war, self.war, bins=10)
                 for name, f in self.forecasts.items()}
 
     def as_dict(self) -> dict[str, Any]:
