@@ -24,7 +24,7 @@ def main() -> None:
     save(plots.fan(flagship.scenario, flagship.trajectories), "fan_chart.png")
     save(plots.outcomes(flagship.summary, flagship.scenario.title), "outcomes.png")
     backtest = analysis.backtest(analysis.DEFAULT_CASES, 10_000, 1)
-    save(analysis.goldstein_figure(backtest), "goldstein.png")
+    save(plots.backtest_goldstein(backtest), "goldstein.png")
     with tempfile.TemporaryDirectory() as tmp:
         sweep = experiment.sweep(ROOT / "experiments" / "sensitivity.toml", Path(tmp),
                                  workers=2)

@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--seed", type=_positive_int("seed", 0), default=1)
     backtest.add_argument("--workers", type=_positive_int("workers"), default=1,
                           help="processes for --icb (default 1; same numbers)")
+    backtest.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                          help="with --icb: override a parameter in every crisis, e.g. "
+                               "model.settle_rate=0 (repeatable)")
     backtest.add_argument("--json", action="store_true", help="print one JSON object")
     backtest.add_argument("--plot", metavar="FILE",
                           help="also draw the first scenario's daily Goldstein series, or with "
@@ -141,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="per dispute (default 100)")
     calibrate.add_argument("--seed", type=_positive_int("seed", 0), default=1)
     calibrate.add_argument("--workers", type=_positive_int("workers"), default=1)
+    calibrate.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                           help="override a parameter in every dispute (repeatable)")
     calibrate.add_argument("--json", action="store_true", help="print one JSON object")
     calibrate.add_argument("--plot", metavar="FILE", help="also draw the moment comparison")
 
@@ -153,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="per ICB crisis (default 2,000; MID disputes get a twentieth)")
     card.add_argument("--seed", type=_positive_int("seed", 0), default=1)
     card.add_argument("--workers", type=_positive_int("workers"), default=1)
+    card.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                      help="override a parameter in every case (repeatable): an ablation")
 
     events = sub.add_parser("events", help="the replayed history and one simulated "
                             "continuation as CAMEO/Goldstein event records (CSV)")
@@ -348,14 +355,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         if len(args.icb) not in (0, 2):
             raise InputError(f"--icb: expected two files (system level, actor level), got "
                              f"{len(args.icb)}; allowed: none (the shipped set) or two")
-        result = _icb(args.icb, args.replicates or 2000, args.seed, args.workers, args.json)
+        result = _icb(args.icb, args.replicates or 2000, args.seed, args.workers, args.json,
+                      _overrides(args))
         plot = lambda: _plots().reliability_diagram(result.reliability())  # noqa: E731
     else:
-        if args.workers != 1:
-            raise InputError("--workers: only with --icb (scenario files run one by one)")
+        if args.workers != 1 or args.set:
+            raise InputError(f"{'--workers' if args.workers != 1 else '--set'}: only with "
+                             "--icb (scenario files run one by one, as written)")
         result = analysis.backtest(args.paths or analysis.DEFAULT_CASES,
                                    args.replicates or 10_000, args.seed)
-        plot = lambda: analysis.goldstein_figure(result)  # noqa: E731
+        plot = lambda: _plots().backtest_goldstein(result)  # noqa: E731
     if args.json:
         _print_json(result.as_dict())
     else:
@@ -366,23 +375,25 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _icb(files: list[str], replicates: int, seed: int, workers: int, quiet: bool) -> Any:
+def _icb(files: list[str], replicates: int, seed: int, workers: int, quiet: bool,
+         sets: dict[str, Any]) -> Any:
     from sim import scorecard
 
     bar = _Bar("crises", quiet)
     with _executor(workers) as executor:
         result = scorecard.icb_backtest(files or None, replicates, seed, executor=executor,
-                                        progress=bar)
+                                        progress=bar, sets=sets)
     bar.close()
     return result
 
 
-def _mid(replicates: int, seed: int, workers: int, quiet: bool) -> Any:
+def _mid(replicates: int, seed: int, workers: int, quiet: bool, sets: dict[str, Any]) -> Any:
     from sim import scorecard
 
     bar = _Bar("cases", quiet)
     with _executor(workers) as executor:
-        result = scorecard.mid_check(replicates, seed, executor=executor, progress=bar)
+        result = scorecard.mid_check(replicates, seed, executor=executor, progress=bar,
+                                     sets=sets)
     bar.close()
     return result
 
@@ -400,7 +411,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     _check_figure(args.plot)
-    result = _mid(args.replicates, args.seed, args.workers, args.json)
+    result = _mid(args.replicates, args.seed, args.workers, args.json, _overrides(args))
     if args.json:
         _print_json(result.as_dict())
     else:
@@ -417,11 +428,12 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     from sim.experiment import write_atomic, write_json
 
     out = Path(args.out)
-    mid = _mid(max(1, args.replicates // 20), args.seed, args.workers, False)
+    sets = _overrides(args)
+    mid = _mid(max(1, args.replicates // 20), args.seed, args.workers, False, sets)
     print(mid, "\n", flush=True)
-    icb = _icb([], args.replicates, args.seed, args.workers, False)
+    icb = _icb([], args.replicates, args.seed, args.workers, False, sets)
     print(icb, "\n", flush=True)
-    history = analysis.backtest(analysis.DEFAULT_CASES, 10_000, args.seed)
+    history = analysis.backtest(analysis.DEFAULT_CASES, 10_000, args.seed, sets=sets)
     print(history)
     plots = _plots()
     out.mkdir(parents=True, exist_ok=True)

@@ -105,10 +105,8 @@ def fan(crisis: Any, trajectories: Any, before: int = 14, title: str | None = No
     relations = trajectories.relations
     fig, axes = _figure(10, 3.2 * len(relations) + 0.8, rows=len(relations), sharex=True,
                         squeeze=False)
-    from sim.model import CrisisModel
-
-    record = CrisisModel(crisis, 1, 0)  # the record, as the model replays it
-    scripts = {rel.label: rel.script for rel in record.relations}
+    scripts = {f"{x}->{y}": crisis.recorded(x, y, d.initial[i])[0]  # as the model replays it
+               for d in crisis.dyads for i, (x, y) in enumerate(((d.a, d.b), (d.b, d.a)))}
     for ax, (r, label) in zip(axes[:, 0], enumerate(relations), strict=True):
         paths = held[first:crisis.days, r, :].astype(float)
         q05, q25, q50, q75, q95 = np.percentile(paths, [5, 25, 50, 75, 95], axis=1)
@@ -417,3 +415,16 @@ def moment_comparison(comparison: Any,
                frameon=False)
     fig.tight_layout(rect=(0, 0.45 / height, 1, 1))
     return fig
+
+
+def backtest_goldstein(backtest: Any) -> Figure:
+    """The first backtested scenario's daily Goldstein sum: the record beside the simulated
+    ensemble (``backtest``: a :class:`sim.analysis.Backtest`)."""
+    g = backtest.goldstein
+    crisis = g["crisis"]
+    first = max(0, crisis.day(crisis.branch) - 21)
+    last = min(crisis.days, crisis.day(crisis.branch) + 45)
+    history = [(crisis.date(d), g["record"][d]) for d in range(first, last) if g["record"][d]]
+    return goldstein(history, g["dates"][first:last], g["simulated"][first:last],
+                     crisis.branch, f"{crisis.title}\ndaily Goldstein sum: the record "
+                     f"beside {g['simulated'].shape[1]:,} simulated futures")

@@ -194,18 +194,22 @@ def scenario(case: Case, horizon: int = HORIZON) -> Scenario:
     return from_document(document(case, horizon), f"<{case.id}>")
 
 
-def run_cases(cases: Sequence[Case], replicates: int, seed: int, horizon: int = HORIZON
-              ) -> dict[str, np.ndarray]:
+def run_cases(cases: Sequence[Case], replicates: int, seed: int, horizon: int = HORIZON,
+              sets: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
     """Records of each case's replicates (:meth:`Case.replicates` of ``replicates``), case
-    after case; the cases must share one shape. The unit of work an executor runs: a pure
-    function of its arguments."""
+    after case, with the overrides ``sets`` (``--set`` paths: ``model.NAME``,
+    ``actor.*.NAME``...) applied to every case; the cases must share one shape. The unit of
+    work an executor runs: a pure function of its arguments."""
     if len({c.shape for c in cases}) != 1:
         raise ValueError("cases of one model must share their trigger and rivalry")
     counts = [c.replicates(replicates) for c in cases]
     overrides = {path: np.repeat(column, counts) for path, column in
                  zip(OVERRIDDEN, zip(*(c.values() for c in cases), strict=True), strict=True)}
     blocks = [Block(c.seed(seed), n) for c, n in zip(cases, counts, strict=True)]
-    model = CrisisModel(scenario(cases[0], horizon), blocks=blocks, overrides=overrides)
+    crisis = scenario(cases[0], horizon)
+    if sets:
+        crisis = crisis.override(sets)
+    model = CrisisModel(crisis, blocks=blocks, overrides=overrides)
     return model.run().columns
 
 
@@ -254,7 +258,8 @@ def tasks(cases: Sequence[Case], replicates: int) -> list[list[int]]:
 
 
 def simulate(cases: Sequence[Case], replicates: int, seed: int = 1, *,
-             horizon: int = HORIZON, executor: Any = None,
+             horizon: int = HORIZON, sets: dict[str, Any] | None = None,
+             executor: Any = None,
              progress: Callable[[int, int], None] | None = None) -> PopulationRun:
     """Run every case (``replicates`` times, scaled by its share; at most one seed block,
     :data:`BLOCK`).
@@ -267,7 +272,9 @@ def simulate(cases: Sequence[Case], replicates: int, seed: int = 1, *,
         raise ValueError(f"replicates per case must be 1 to {BLOCK:,}")
     cases = list(cases)
     groups = tasks(cases, replicates) if cases else []
-    calls = [(run_cases, ([cases[i] for i in group], replicates, seed, horizon))
+    if sets:
+        scenario(cases[0], horizon).override(sets)  # a bad override fails before any work
+    calls = [(run_cases, ([cases[i] for i in group], replicates, seed, horizon, sets))
              for group in groups]
     results: dict[int, dict[str, np.ndarray]] = {}
     for index, columns in _execute(executor, calls):

@@ -148,15 +148,17 @@ def _covariance(draws: np.ndarray) -> np.ndarray:
 
 def mid_check(replicates: int = 100, seed: int = 1, *, executor: Any = None,
               progress: Callable[[int, int], None] | None = None, n_boot: int = 500,
-              disputes: pd.DataFrame | None = None, data: Path = record.DATA) -> MidCheck:
+              disputes: pd.DataFrame | None = None, sets: dict[str, Any] | None = None,
+              data: Path = record.DATA) -> MidCheck:
     """Simulate MID disputes (default: every post-1945 MID; or the rows of ``disputes``, a
     subset of :func:`sim.record.disputes`, such as one era) and compare their core moments
     with the same disputes' record. ``n_boot`` resamples estimate the simulated moments'
-    Monte-Carlo covariance."""
+    Monte-Carlo covariance; ``sets`` overrides parameters in every case (an ablation)."""
     start = time.perf_counter()
     disputes = record.disputes(data) if disputes is None else disputes
     cases = population.from_disputes(disputes)
-    run = population.simulate(cases, replicates, seed, executor=executor, progress=progress)
+    run = population.simulate(cases, replicates, seed, sets=sets, executor=executor,
+                              progress=progress)
     table = simulated_disputes(run, disputes)
     observed, simulated = targets.core_moments(disputes), targets.core_moments(table)
     names = np.array(list(observed))
@@ -333,7 +335,8 @@ def model_forecasts(run: population.PopulationRun) -> Forecasts:
 def icb_backtest(files: Sequence[str | Path] | None = None, replicates: int = 2000,
                  seed: int = 1, *, executor: Any = None,
                  progress: Callable[[int, int], None] | None = None, n_boot: int = 2000,
-                 penalty: float | None = None, data: Path = record.DATA) -> IcbBacktest:
+                 penalty: float | None = None, sets: dict[str, Any] | None = None,
+                 data: Path = record.DATA) -> IcbBacktest:
     """Score the model's forecasts of the ICB crises in ``files`` (the system- and
     actor-level files, in that order; default: the shipped development set).
 
@@ -344,7 +347,8 @@ def icb_backtest(files: Sequence[str | Path] | None = None, replicates: int = 20
     icb1, icb2 = (None, None) if not files else (Path(files[0]), Path(files[1]))
     crises = record.crises(icb1, icb2, data=data)
     cases = population.from_crises(crises)
-    run = population.simulate(cases, replicates, seed, executor=executor, progress=progress)
+    run = population.simulate(cases, replicates, seed, sets=sets, executor=executor,
+                              progress=progress)
     onset, outcome = crises.onset, crises.outcome.loc[crises.onset.index]
     war, level = outcome["war"].to_numpy(bool).astype(float), outcome["severity"].to_numpy(int)
     inputs = record.forecast_inputs(onset, BASELINE_FIELDS)

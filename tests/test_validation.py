@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from sim import analysis, api, events, scenario
+from sim import analysis, api, events, plots, scenario
 from sim.cli import main
 from sim.ladder import goldstein
 
@@ -66,7 +66,7 @@ def test_goldstein_series_replays_history_to_the_branch(backtest):
     record = g["record"]
     assert np.allclose(g["simulated"][: branch + 1], record[: branch + 1, None])
     assert record[crisis.day(crisis.branch)] == pytest.approx(-10 - 2)  # strike 195, protest 111
-    assert analysis.goldstein_figure(backtest).axes[0].get_legend() is not None
+    assert plots.backtest_goldstein(backtest).axes[0].get_legend() is not None
 
 
 def test_events_csv_codes_history_and_one_continuation(tmp_path):
