@@ -616,7 +616,7 @@ class Discovery:
                       f"mass {st.mass:.3f}",
                       f"  {'input':{width}s}  {'box':>17s}  {'range':>17s}  quasi-p"]
             for lim in box.restrictions:
-                qp = "  ".join(f"{side} {value:.1e}" for side, value in
+                qp = "  ".join(f"{side} {_p_value(value)}" for side, value in
                                (("low", lim.qp_low), ("high", lim.qp_high))
                                if value is not None)
                 inside = f"{lim.low:.3g} – {lim.high:.3g}"
@@ -650,6 +650,11 @@ class Discovery:
                      f"{t['coverage']:.3f}, density {t['density']:.3f}")
         lines.append(f"\nDiscovered in {self.elapsed_s:.1f} s.")
         return "\n".join(lines)
+
+
+def _p_value(p: float) -> str:
+    """A quasi-p value; those below the smallest float print as such, not as 0."""
+    return f"{p:.1e}" if p > 0 else "<1e-300"
 
 
 def _milestones(box: Box, count: int = 6) -> list[tuple[int, Step]]:

@@ -372,13 +372,18 @@ def _tradeoff_on(ax: Any, box: Any, title: str) -> None:
     chosen = steps[box.chosen]
     ax.scatter([chosen.coverage], [chosen.density], s=180, facecolor="none",
                edgecolor=VERMILLION, lw=2.5, zorder=3, label=f"chosen: step {box.chosen}")
-    ax.figure.colorbar(points, ax=ax, label="inputs restricted")
+    bar = ax.figure.colorbar(points, ax=ax, label="inputs restricted")
+    bar.set_ticks(range(int(restricted.min()), int(restricted.max()) + 1))
     ax.set_xlabel("coverage: share of all cases of interest in the box")
     ax.set_ylabel("density: share of the box's cases of interest")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.legend(loc="lower left", fontsize=8)
     ax.set_title(title)
+
+
+def _p_value(p: float) -> str:
+    return f"{p:.0e}" if p > 0 else "<1e-300"
 
 
 def _limits_on(ax: Any, box: Any, title: str) -> None:
@@ -393,8 +398,8 @@ def _limits_on(ax: Any, box: Any, title: str) -> None:
                 hatch="" if lim.restricted else "..")
         ax.text(low, row + 0.3, f"{lim.low:.3g}", ha="center", va="bottom", fontsize=7)
         ax.text(high, row + 0.3, f"{lim.high:.3g}", ha="center", va="bottom", fontsize=7)
-        qp = ", ".join(f"{side} {v:.0e}" for side, v in (("qp low", lim.qp_low),
-                                                           ("qp high", lim.qp_high))
+        qp = ", ".join(f"{side} {_p_value(v)}" for side, v in (("qp low", lim.qp_low),
+                                                                 ("qp high", lim.qp_high))
                        if v is not None)
         if qp:
             ax.text(1.02, row, qp, va="center", fontsize=7)
