@@ -597,47 +597,17 @@ class Discovery:
         unit = "points" if self.per == "points" else "replicates"
         n, k = int(c.weight.sum()), int(c.hits.sum())
         s = self.settings
+        cases = (f"{n:,} replicates at {len(c.hits):,} design points" if self.per ==
+                 "replicates" else f"{n:,} design points")
         lines = [f"Scenario discovery in {self.source}: which inputs lead to {self.outcome}?",
-                 f"{n:,} {unit}" + (f" at {len(c.hits):,} design points" if self.per ==
-                                    "replicates" else " (design points)")
-                 + f"; of interest ({self.of_interest}): {k:,} ({k / n:.1%})",
-                 f"PRIM: peel_alpha {s.peel_alpha:g}, paste_alpha {s.paste_alpha:g}, "
-                 f"mass_min {s.mass_min:g}, objective {s.objective}; the box chosen on each "
-                 "trajectory balances coverage and density (highest harmonic mean)"]
+                 f"{cases}; of interest ({self.of_interest}): {k:,} ({k / n:.1%})",
+                 f"PRIM: peel_alpha {s.peel_alpha:g}, paste_alpha {s.paste_alpha:g}, mass_min "
+                 f"{s.mass_min:g}, objective {s.objective}. The box chosen on each",
+                 "trajectory has the best balance of coverage and density (their harmonic "
+                 "mean)."]
         width = max(len(name) for name in c.inputs)
         for number, box in enumerate(self.boxes, 1):
-            st = box.step
-            lines += ["", f"Box {number} (step {box.chosen} of {len(box.trajectory) - 1} on its "
-                      "trajectory" + (", among the cases box 1 leaves out" if number > 1
-                                      else "") + ")",
-                      f"  coverage {st.coverage:.3f} ({st.k:,} of the {k:,} {unit} of "
-                      f"interest), density {st.density:.3f} ({st.k:,} of the {st.n:,} in the "
-                      f"box; {box.trajectory[0].density:.3f} among all the cases searched), "
-                      f"mass {st.mass:.3f}",
-                      f"  {'input':{width}s}  {'box':>17s}  {'range':>17s}  quasi-p"]
-            for lim in box.restrictions:
-                qp = "  ".join(f"{side} {_p_value(value)}" for side, value in
-                               (("low", lim.qp_low), ("high", lim.qp_high))
-                               if value is not None)
-                inside = f"{lim.low:.3g} – {lim.high:.3g}"
-                whole = f"{lim.range_low:.3g} – {lim.range_high:.3g}"
-                lines.append(f"  {lim.input:{width}s}  {inside:>17s}  {whole:>17s}  {qp}")
-            free = [lim.input for lim in box.limits if not lim.restricted]
-            if free:
-                lines.append(f"  unrestricted: {', '.join(free)}")
-            if box.stability is not None:
-                b = box.stability
-                lines.append(f"  stability: PRIM on {b.resamples} random halves of the cases "
-                             f"finds boxes overlapping this one by {np.mean(b.overlap):.2f} "
-                             f"on average (Jaccard; lowest {np.min(b.overlap):.2f});")
-                lines.append("    they restrict " + ", ".join(
-                                 f"{name} {b.restricted[i]:.0%}"
-                                 for i, name in sorted(enumerate(c.inputs),
-                                                       key=lambda e: -b.restricted[e[0]])
-                                 if b.restricted[i]) + " of the time")
-            lines.append("  trade-off (step: coverage, density, inputs restricted): " + ", ".join(
-                f"{i}: {t.coverage:.2f}, {t.density:.2f}, {t.restricted}"
-                for i, t in _milestones(box)))
+            lines += ["", *self._box(number, box, unit, width)]
         if self.notes:
             lines += ["", *self.notes]
         t = self.tree.as_dict()["of_interest_leaves"]
@@ -650,6 +620,47 @@ class Discovery:
                      f"{t['coverage']:.3f}, density {t['density']:.3f}")
         lines.append(f"\nDiscovered in {self.elapsed_s:.1f} s.")
         return "\n".join(lines)
+
+    def _box(self, number: int, box: Box, unit: str, width: int) -> list[str]:
+        st, first = box.step, box.trajectory[0]
+        total = int(self.cases.hits.sum())
+        lines = [f"Box {number}: step {box.chosen} of {len(box.trajectory) - 1} on its "
+                 "trajectory" + (f", searched among the {first.n:,} {unit} the boxes before "
+                                 "leave out" if number > 1 else ""),
+                 f"  coverage {st.coverage:.3f}: {st.k:,} of the {total:,} {unit} of interest "
+                 "are in the box",
+                 f"  density  {st.density:.3f}: {st.k:,} of the {st.n:,} {unit} in the box are "
+                 f"of interest (of all searched: {first.density:.3f})",
+                 f"  mass     {st.mass:.3f} of the {unit}"]
+        if not box.restrictions:
+            lines.append("  the box restricts no input: PRIM found no region where the cases "
+                         "of interest concentrate")
+        else:
+            lines.append(f"  {'restricted':{width}s}  {'box':>17s}  {'range':>17s}  quasi-p")
+        for lim in box.restrictions:
+            qp = "  ".join(f"{side} {_p_value(value)}" for side, value in
+                           (("low", lim.qp_low), ("high", lim.qp_high)) if value is not None)
+            inside = f"{lim.low:.3g} – {lim.high:.3g}"
+            whole = f"{lim.range_low:.3g} – {lim.range_high:.3g}"
+            lines.append(f"  {lim.input:{width}s}  {inside:>17s}  {whole:>17s}  {qp}")
+        free = [lim.input for lim in box.limits if not lim.restricted]
+        if free and box.restrictions:
+            lines.append(f"  unrestricted: {', '.join(free)}")
+        if box.stability is not None:
+            b = box.stability
+            often = sorted((-share, name) for share, name in zip(b.restricted,
+                                                                  self.cases.inputs,
+                                                                  strict=True) if share)
+            lines += [f"  stability: on {b.resamples} random halves of the {unit} searched, "
+                      f"PRIM's boxes overlap this one by {np.mean(b.overlap):.2f}",
+                      f"    on average (Jaccard; lowest {np.min(b.overlap):.2f}); they restrict "
+                      "(share of the halves):",
+                      "    " + (", ".join(f"{name} {-share:.0%}" for share, name in often)
+                               if often else "no input")]
+        lines.append("  trade-off: step  coverage  density  inputs restricted")
+        lines += [f"           {i:5d}  {t.coverage:8.3f}  {t.density:7.3f}  {t.restricted:3d}"
+                  + ("  <- the box" if i == box.chosen else "") for i, t in _milestones(box)]
+        return lines
 
 
 def _p_value(p: float) -> str:
