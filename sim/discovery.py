@@ -651,7 +651,7 @@ class Discovery:
             often = sorted((-share, name) for share, name in zip(b.restricted,
                                                                   self.cases.inputs,
                                                                   strict=True) if share)
-            lines += [f"  stability: on {b.resamples} random halves of the {unit} searched, "
+            lines += [f"  stability: on {b.resamples} random halves of the design points searched, "
                       f"PRIM's boxes overlap this one by {np.mean(b.overlap):.2f}",
                       f"    on average (Jaccard; lowest {np.min(b.overlap):.2f}); they restrict "
                       "(share of the halves):",
