@@ -70,8 +70,6 @@ class Cases:
     x: np.ndarray  # (cases, inputs), float
     hits: np.ndarray  # (cases,), int
     weight: np.ndarray  # (cases,), int
-    per: str = "points"
-    label: str = "of interest"
 
     def __post_init__(self) -> None:
         if self.x.ndim != 2 or self.x.shape != (len(self.hits), len(self.inputs)):
@@ -100,9 +98,10 @@ class Cases:
 
 def quantile(values: np.ndarray, weight: np.ndarray, q: float) -> float:
     """The ``q`` quantile of ``values`` (each repeated ``weight`` times) as sdtoolkit and
-    EMA Workbench take it for peeling: the midpoint between the value at position
-    ``(n - 1) q`` and its next distinct neighbour (below it for q > 0.5, above otherwise),
-    so a peel on tied values always removes a whole value."""
+    EMA Workbench take it for peeling: the midpoint of the values on either side of
+    position ``(n - 1) q`` of the sorted list; when they are equal, the midpoint between
+    that value and the next distinct one (below it for q > 0.5, above otherwise), so a peel
+    on tied values removes them all."""
     order = np.argsort(values, kind="stable")
     v, cum = values[order], np.cumsum(weight[order])
     position = (cum[-1] - 1) * q
@@ -750,7 +749,6 @@ def load_cases(results: Any, outcome: str = "war", threshold: float | None = Non
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         hits = (p >= threshold).astype(np.int64)
         weight = np.ones(len(p), np.int64)
-        label = f"P({outcome}) >= {threshold:g}"
         if not hits.any():
             raise InputError(f"--threshold {threshold:g}: no design point has P({outcome}) >= "
                              f"{threshold:g} (the highest is {p.max():.4f}); lower it")
@@ -760,12 +758,11 @@ def load_cases(results: Any, outcome: str = "war", threshold: float | None = Non
     else:
         hits = np.rint(p * n).astype(np.int64)  # the count of replicates, exactly
         weight = n
-        label = f"ended in {outcome}"
         if not hits.any():
             raise InputError(f"{source}: no replicate ended in {outcome}")
         if (hits == weight).all():
             raise InputError(f"{source}: every replicate ended in {outcome}")
-    return Cases(numeric, x, hits, weight, per, label), source, notes
+    return Cases(numeric, x, hits, weight), source, notes
 
 
 def discover(results: Any, outcome: str = "war", threshold: float | None = None, *,

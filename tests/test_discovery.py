@@ -255,9 +255,12 @@ def test_discover_prints_boxes_with_coverage_density_limits_and_quasi_p(swept, t
                  "Classification tree", "actor.*.pressure_sensitivity"):
         assert word in text, word
     assert figure.stat().st_size > 10_000
-    found = json.loads(subprocess.run([sys.executable, "-m", "sim.cli", "discover", str(out),
-                                       "--json"], cwd=ROOT, capture_output=True, text=True,
-                                      check=True).stdout)
+
+
+def test_discover_json(swept, capsys):
+    _, out = swept
+    assert main(["discover", str(out), "--json", "--resamples", "5"]) == 0
+    found = json.loads(capsys.readouterr().out)
     box = found["boxes"][0]
     assert box["limits"]["actor.*.pressure_sensitivity"]["restricted"]
     assert box["limits"]["actor.*.pressure_sensitivity"]["qp_low"] < 0.01
