@@ -3,8 +3,9 @@
     make figures        # or: .venv/bin/python docs/figures.py
 
 Writes docs/figures/*.png from fresh runs (seed 1): the flagship's fan chart and outcome
-bars, the Goldstein series of the backtest, and the Sobol sensitivity of the flagship (a
-sweep of about 15 s on 2 workers).
+bars, the Goldstein series of the backtest, the Sobol sensitivity of the flagship (a sweep of
+about 15 s on 2 workers), and the scenario discovery of experiments/paths_to_war.toml (a sweep
+of about a minute).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from sim import analysis, api, experiment, plots
+from sim import analysis, api, discovery, experiment, plots
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "figures"
@@ -29,6 +30,8 @@ def main() -> None:
         sweep = experiment.sweep(ROOT / "experiments" / "sensitivity.toml", Path(tmp),
                                  workers=2)
     save(plots.sensitivity(sweep.sensitivity), "sensitivity.png")
+    paths = experiment.sweep(ROOT / "experiments" / "paths_to_war.toml", workers=2)
+    save(plots.discovery(discovery.discover(paths)), "discovery.png")
 
 
 def save(figure, name: str) -> None:

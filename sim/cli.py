@@ -53,6 +53,20 @@ def _fraction(flag: str):
     return parse
 
 
+def _probability(flag: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not 0 < value <= 1:
+            raise argparse.ArgumentTypeError(f"{text} is not above 0 and at most 1")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crisis-sim", description="Agent-based simulation of interstate "
                      "crisis escalation.")
@@ -179,6 +193,38 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--y", help="heatmap: the parameter up (default: the second)")
     plot.add_argument("--by", help="sweep: one line per value of this parameter")
     plot.add_argument("--outcome", default="war", choices=("war", "deescalated", "ongoing"))
+
+    discover = sub.add_parser("discover", help="scenario discovery over a sweep: PRIM boxes "
+                              "and a classification tree of the inputs that lead to war")
+    discover.add_argument("results", help="a results directory written by `crisis-sim sweep`")
+    discover.add_argument("--outcome", default="war",
+                          help="war (default), deescalated or ongoing")
+    discover.add_argument("--threshold", type=_probability("threshold"), metavar="P",
+                          help="a design point is of interest when its P(outcome) >= P "
+                               "(default 0.1)")
+    discover.add_argument("--cases", default="points",
+                          help="points (default: each design point is a case) or replicates "
+                               "(each replicate, of interest when it ended in the outcome)")
+    discover.add_argument("--peel-alpha", type=_fraction("peel-alpha"), default=0.05,
+                          help="share of the box's cases peeled off per step (default 0.05)")
+    discover.add_argument("--paste-alpha", type=_fraction("paste-alpha"), default=0.05,
+                          help="share pasted back per step (default 0.05)")
+    discover.add_argument("--mass-min", type=_probability("mass-min"), default=0.05,
+                          help="smallest share of the cases a box may hold (default 0.05)")
+    discover.add_argument("--boxes", type=_positive_int("boxes"), default=2,
+                          help="boxes to look for, each among the cases the earlier left out "
+                               "(default 2)")
+    discover.add_argument("--resamples", type=_positive_int("resamples", 0), default=20,
+                          help="PRIM runs on random halves of the cases, for the boxes' "
+                               "stability (default 20; 0 skips it)")
+    discover.add_argument("--tree-depth", type=_positive_int("tree-depth"), default=3,
+                          help="levels of the classification tree (default 3)")
+    discover.add_argument("--seed", type=_positive_int("seed", 0), default=1,
+                          help="seed of the resampling (default 1)")
+    discover.add_argument("--json", action="store_true", help="print one JSON object")
+    discover.add_argument("--plot", metavar="FILE",
+                          help="also draw the trade-off curves, the box limits and the tree "
+                               "(PNG, SVG or PDF)")
 
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("files", nargs="+")
@@ -509,6 +555,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    from sim import discovery
+
+    _check_figure(args.plot)
+    found = discovery.discover(args.results, args.outcome, args.threshold, cases=args.cases,
+                               peel_alpha=args.peel_alpha, paste_alpha=args.paste_alpha,
+                               mass_min=args.mass_min, boxes=args.boxes,
+                               resamples=args.resamples, tree_depth=args.tree_depth,
+                               seed=args.seed)
+    if args.json:
+        _print_json(found.as_dict())
+    else:
+        print(found)
+    if args.plot:
+        _save(_plots().discovery(found), args.plot)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim import scenario
 
@@ -529,7 +593,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep,
             "compare": cmd_compare, "plot": cmd_plot, "backtest": cmd_backtest,
             "events": cmd_events, "targets": cmd_targets, "calibrate": cmd_calibrate,
-            "scorecard": cmd_scorecard}
+            "scorecard": cmd_scorecard, "discover": cmd_discover}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -428,3 +428,112 @@ def backtest_goldstein(backtest: Any) -> Figure:
     return goldstein(history, g["dates"][first:last], g["simulated"][first:last],
                      crisis.branch, f"{crisis.title}\ndaily Goldstein sum: the record "
                      f"beside {g['simulated'].shape[1]:,} simulated futures")
+
+
+# --------------------------------------------------------------------------- scenario discovery
+
+
+def _tradeoff_on(ax: Any, box: Any, title: str) -> None:
+    steps = box.trajectory
+    coverage = np.array([s.coverage for s in steps])
+    density = np.array([s.density for s in steps])
+    restricted = np.array([s.restricted for s in steps])
+    ax.plot(coverage, density, color="#999999", lw=1, zorder=1)
+    points = ax.scatter(coverage, density, c=restricted, cmap="cividis", edgecolor=BLACK,
+                        s=28, zorder=2)
+    chosen = steps[box.chosen]
+    ax.scatter([chosen.coverage], [chosen.density], s=180, facecolor="none",
+               edgecolor=VERMILLION, lw=2.5, zorder=3, label=f"chosen: step {box.chosen}")
+    bar = ax.figure.colorbar(points, ax=ax, label="inputs restricted")
+    bar.set_ticks(range(int(restricted.min()), int(restricted.max()) + 1))
+    ax.set_xlabel("coverage: share of all cases of interest in the box")
+    ax.set_ylabel("density: share of the box's cases of interest")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title(title)
+
+
+def _p_value(p: float) -> str:
+    return f"{p:.0e}" if p > 0 else "<1e-300"
+
+
+def _limits_on(ax: Any, box: Any, title: str) -> None:
+    limits = box.limits
+    y = np.arange(len(limits))[::-1]
+    for row, lim in zip(y, limits, strict=True):
+        span = lim.range_high - lim.range_low
+        low, high = ((lim.low - lim.range_low) / span, (lim.high - lim.range_low) / span)
+        ax.barh(row, 1, left=0, height=0.5, color="#eeeeee", edgecolor="#999999")
+        colour = VERMILLION if lim.restricted else "#bbbbbb"
+        ax.barh(row, high - low, left=low, height=0.5, color=colour, edgecolor=BLACK,
+                hatch="" if lim.restricted else "..")
+        ax.text(low, row + 0.3, f"{lim.low:.3g}", ha="center", va="bottom", fontsize=7)
+        ax.text(high, row + 0.3, f"{lim.high:.3g}", ha="center", va="bottom", fontsize=7)
+        qp = ", ".join(f"{side} {_p_value(v)}" for side, v in (("qp low", lim.qp_low),
+                                                                 ("qp high", lim.qp_high))
+                       if v is not None)
+        if qp:
+            ax.text(1.02, row, qp, va="center", fontsize=7)
+    ax.set_yticks(y, [f"{_label(lim.input)}\n[{lim.range_low:.3g}, {lim.range_high:.3g}]"
+                      for lim in limits], fontsize=8)
+    ax.set_xlim(0, 1.45)
+    ax.set_xticks([0, 0.5, 1], ["low end", "middle", "high end"])
+    ax.set_xlabel("each input's range over the design (grey); the box (red, restricted)")
+    ax.set_ylim(-0.7, len(limits) - 0.1)
+    ax.set_title(title)
+
+
+def _tree_on(ax: Any, found: Any) -> None:
+    from sklearn.tree import plot_tree
+
+    plot_tree(found.tree.model, ax=ax, feature_names=[_label(i) for i in found.cases.inputs],
+              class_names=["other", "of interest"], filled=True, impurity=False,
+              proportion=True, rounded=True, fontsize=7)
+    ax.set_title(f"Classification tree (depth {found.tree.depth}): share of each node's "
+                 f"{found.per} by class ({found.of_interest} is 'of interest')")
+
+
+def tradeoff(found: Any, box: int = 1) -> Figure:
+    """The coverage–density trade-off along box ``box``'s peeling and pasting trajectory,
+    each step coloured by how many inputs it restricts, the chosen step circled."""
+    fig, ax = _figure(6.5, 5)
+    _tradeoff_on(ax, found.boxes[box - 1], f"PRIM box {box}: {found.of_interest}")
+    fig.tight_layout()
+    return fig
+
+
+def box_limits(found: Any, box: int = 1) -> Figure:
+    """Box ``box``'s limits on each input against the input's range, with quasi-p values."""
+    fig, ax = _figure(8, 1.2 + 0.7 * len(found.cases.inputs))
+    b = found.boxes[box - 1].step
+    _limits_on(ax, found.boxes[box - 1], f"Box {box}: coverage {b.coverage:.2f}, density "
+               f"{b.density:.2f}")
+    fig.tight_layout()
+    return fig
+
+
+def tree(found: Any) -> Figure:
+    """The classification tree of a scenario discovery."""
+    fig, ax = _figure(12, 6)
+    _tree_on(ax, found)
+    fig.tight_layout()
+    return fig
+
+
+def discovery(found: Any) -> Figure:
+    """Scenario discovery at a glance: each PRIM box's trade-off curve and limits, and the
+    classification tree below."""
+    rows = len(found.boxes)
+    fig = plt.figure(figsize=(14, 4.8 * rows + 6.5))
+    grid = fig.add_gridspec(rows + 1, 2, height_ratios=[4.8] * rows + [6.5],
+                            width_ratios=[1, 1.25])
+    for i, box in enumerate(found.boxes):
+        b = box.step
+        _tradeoff_on(fig.add_subplot(grid[i, 0]), box,
+                     f"PRIM box {i + 1}: trade-off ({found.of_interest})")
+        _limits_on(fig.add_subplot(grid[i, 1]), box, f"Box {i + 1}: coverage "
+                   f"{b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f}")
+    _tree_on(fig.add_subplot(grid[rows, :]), found)
+    fig.tight_layout()
+    return fig

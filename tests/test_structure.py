@@ -28,6 +28,7 @@ FORBIDDEN = {
     "targets": {"plots", "cli", "model"},
     "population": {"plots", "cli", "executors"},
     "scorecard": {"plots", "cli"},
+    "discovery": {"plots", "cli"},
     "experiment": {"plots", "cli"},
     "executors": {"plots", "cli"},
     "plots": {"cli", "model", "agents"},
