@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench figures notebooks lint clean
+.PHONY: run test test-slow bench figures notebooks app lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ figures: $(STAMP)  ## the figures in README.md and docs/ (docs/figures/*.png)
 notebooks: $(STAMP)  ## the teaching notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet -e '.[notebook]'
 	$(BIN)/jupyter lab notebooks/
+
+app: $(STAMP)  ## the classroom page: http://localhost:8765/ (offline; Ctrl-C stops it)
+	$(BIN)/python -m pip install --quiet -e '.[app]'
+	$(BIN)/crisis-sim app
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import markdown
 import reacton.ipyvuetify as rv
 import solara
 import solara.lab
@@ -43,6 +44,13 @@ replicate = solara.reactive(0)
 day = solara.reactive(0)
 playing = solara.reactive(False)
 alternative = solara.reactive(content.AS_WRITTEN)
+
+
+def prose(text: str, classes: tuple[str, ...] = ()) -> Any:
+    """Markdown rendered here, not in the browser (Solara's Markdown would fetch a maths
+    renderer from the internet)."""
+    return solara.HTML(tag="div", classes=list(classes),
+                       unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]))
 
 
 def _css_name(path: str) -> str:
@@ -112,7 +120,7 @@ def Controls(scenario: Scenario) -> None:
     for control in content.controls(scenario):
         if control.section != section:
             section = control.section
-            solara.Markdown(f"**{html.escape(section)}**")
+            prose(f"**{html.escape(section)}**")
         value = moved.get(control.path, control.value)
         if control.is_choice:
             with solara.Column(classes=["crisis-control", _css_name(control.path)]):
@@ -325,7 +333,7 @@ def CompareView(path: str) -> None:
                                alternative.value, replicate.value)
 
     run = solara.lab.use_task(run_comparison, dependencies=None, prefer_threaded=True)
-    solara.Markdown(
+    prose(
         "Two versions of the crisis on the **same random numbers** (common random numbers): "
         "each future under one is paired with the same future under the other, so the "
         "difference is measured much more precisely than with two independent runs.")
@@ -380,14 +388,14 @@ def Page() -> None:
         except InputError as err:
             error = "; ".join(err.problems)
     with solara.Sidebar():
-        solara.Markdown("## crisis-sim")
+        prose("## crisis-sim")
         ScenarioPicker()
         if scenario is not None:
             Controls(scenario)
     if error or scenario is None:
         solara.Error(error or "Give the path of a scenario file in the sidebar.")
         return
-    solara.Markdown(f"### {html.escape(scenario.title)}")
+    prose(f"### {html.escape(scenario.title)}")
     with solara.lab.Tabs(value=tab, lazy=True):
         with solara.lab.Tab(TABS[0], classes=["crisis-tab-ensemble"]):
             EnsembleView(path, sets)
@@ -396,5 +404,4 @@ def Page() -> None:
         with solara.lab.Tab(TABS[2], classes=["crisis-tab-compare"]):
             CompareView(path)
         with solara.lab.Tab(TABS[3], classes=["crisis-tab-info"]):
-            with solara.Column(classes=["crisis-info"]):
-                solara.Markdown(INFO)
+            prose(INFO, ("crisis-info",))

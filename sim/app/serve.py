@@ -74,7 +74,7 @@ def running(port: int, scenarios: str | Path = "scenarios", *, timeout: float = 
     """A server in the background for tests and screenshots: yields its address once it
     answers, and stops it afterwards."""
     check(scenarios)
-    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    out = open(log, "wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(command(port, "127.0.0.1"),
                                env=environment(scenarios, offline_cdn), stdout=out,
                                stderr=subprocess.STDOUT)
@@ -104,3 +104,17 @@ def running(port: int, scenarios: str | Path = "scenarios", *, timeout: float = 
             process.wait()
         if log:
             out.close()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium (packages chromium and chromium-driver); Playwright drives it, and never
+downloads a browser of its own."""
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def chromium(playwright) -> object:
+    """Launch headless Chromium from the system packages with a fresh profile."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=CHROMIUM_FLAGS)
