@@ -222,8 +222,10 @@ class Page:
         self.tab.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def page(browser, server):
+    """One tab for all the browser tests (a page load costs seconds): each test opens the
+    view it needs and leaves the controls as it found them."""
     url, _ = server
     opened = Page(browser, url)
     yield opened
@@ -246,6 +248,8 @@ def test_releasing_a_slider_reruns_the_futures(page, capsys):
     """China's leverage over both sides to zero: P(war) and its interval change within
     1.5 s of each release, the fan chart is redrawn, and nothing runs while dragging."""
     flagship = api.resolve(FLAGSHIP)
+    page.open_tab("Ensemble")
+    page.wait_idle()
     latencies = []
     for party in ("IRN", "PAK"):
         before, fan = page.text(".crisis-p-war"), page.fan_source()
@@ -322,3 +326,10 @@ def test_compare_prints_the_paired_difference(page):
     assert page.text(".crisis-compare-war") == (
         f"P(war) changes by {100 * d.difference:+.2f} percentage points, 95% interval "
         f"(paired) {100 * low:+.2f} to {100 * high:+.2f}")
+
+
+@pytest.mark.browser
+def test_nothing_was_fetched_from_off_this_machine(page, server):
+    """After every view was used: no request left the machine, none failed."""
+    assert page.outside == [] and page.failed == []
+    assert "Could not load URL" not in server[1].read_text(errors="replace")

@@ -106,9 +106,10 @@ def running(port: int, scenarios: str | Path = "scenarios", *, timeout: float = 
             out.close()
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-"""Debian's Chromium (packages chromium and chromium-driver); Playwright drives it, and never
-downloads a browser of its own."""
+CHROMIUM = Path(os.environ.get("CRISIS_SIM_CHROMIUM", "/usr/bin/chromium"))
+"""Debian's Chromium (packages chromium and chromium-driver), or the browser that
+``CRISIS_SIM_CHROMIUM`` names; Playwright drives it and never downloads a browser of its
+own."""
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
