@@ -8,6 +8,8 @@ slider release.
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import socket
 import time
@@ -76,8 +78,8 @@ def test_one_future_day_by_day_beside_the_record(flagship):
     told = api.story(flagship, 3, content.SEED, FEW)
     assert [d.date for d in future.days] == [d["date"] for d in told.days()]
     assert future.days[0].date == flagship.branch and future.days[0].index == 0
-    assert all(b.date - a.date == timedelta(days=1) for a, b in zip(future.days,
-                                                                     future.days[1:]))
+    dates = [d.date for d in future.days]
+    assert all(b - a == timedelta(days=1) for a, b in itertools.pairwise(dates))
     # the branch day is replayed: the simulated rungs are the record's
     assert future.days[0].rungs == future.days[0].recorded
     pakistan_strike = next(d for d in future.days if d.date == date(2024, 1, 18))
@@ -135,6 +137,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def browser():
     if not serve.CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI installs Chromium (.ci/run), but there is none at {serve.CHROMIUM}")
         pytest.skip(f"no Chromium at {serve.CHROMIUM}: `apt-get install chromium "
                     "chromium-driver` (.ci/run does) to run the browser tests")
     sync_api = pytest.importorskip("playwright.sync_api",

@@ -32,6 +32,12 @@ INFO = Path(__file__).with_name("info.md").read_text(encoding="utf-8")
 PLAY_INTERVAL_S = 0.4
 A_FILE = "a scenario file…"
 TABS = ("Ensemble", "One future", "Compare", "Info")
+CSS = """
+.crisis-ladder td, .crisis-ladder th { padding: 2px 10px; border-bottom: 1px solid #e6e6e6; }
+.crisis-ladder td.sim { color: #0072B2; font-size: 1.2em; }
+.crisis-compared td, .crisis-compared th { padding: 3px 12px; text-align: right; }
+.crisis-compared td:first-child { text-align: left; }
+"""
 
 CHOICES = content.scenario_choices(SCENARIOS)
 
@@ -363,7 +369,7 @@ def CompareView(path: str) -> None:
         f"<p class='crisis-compare-war' style='font-size:1.3em'>P(war) changes by "
         f"<b>{100 * d:+.2f} percentage points</b>, 95% interval (paired) {100 * low:+.2f} to "
         f"{100 * high:+.2f}</p>"
-        "<table style='border-collapse:collapse' cellpadding=4><tr><th></th><th>baseline</th>"
+        "<table style='border-collapse:collapse'><tr><th></th><th>baseline</th>"
         "<th>alternative</th><th>difference (points)</th><th>95% interval (paired)</th></tr>"
         + "".join(rows) + "</table>"
         f"<p>The same future, replicate {replicate.value:,} (the one in <i>One future</i>): "
@@ -378,6 +384,7 @@ def CompareView(path: str) -> None:
 @solara.component
 def Page() -> None:
     solara.Title("crisis-sim: a crisis in the classroom")
+    solara.Style(CSS)
     path = _scenario_path()
     scenario = error = None
     if path:
