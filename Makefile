@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench figures notebooks app lint clean
+.PHONY: run test test-slow bench figures screenshots notebooks app lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ bench: $(STAMP)  ## performance: the ensemble against mesa.batch_run (about 5 mi
 
 figures: $(STAMP)  ## the figures in README.md and docs/ (docs/figures/*.png)
 	$(BIN)/python docs/figures.py
+
+screenshots: $(STAMP)  ## the classroom page's pictures in README.md (docs/figures/app_*.png)
+	$(BIN)/python docs/app_screenshots.py
 
 notebooks: $(STAMP)  ## the teaching notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet -e '.[notebook]'
