@@ -35,9 +35,9 @@ notebooks: $(STAMP)  ## the teaching notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet -e '.[notebook]'
 	$(BIN)/jupyter lab notebooks/
 
-app: $(STAMP)  ## the classroom page: http://localhost:8765/ (offline; Ctrl-C stops it)
+app: $(STAMP)  ## the classroom page at http://localhost:8765/ (offline; Ctrl-C stops it)
 	$(BIN)/python -m pip install --quiet -e '.[app]'
-	$(BIN)/crisis-sim app
+	$(BIN)/crisis-sim app --open
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests

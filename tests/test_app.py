@@ -333,6 +333,35 @@ def test_compare_prints_the_paired_difference(page):
 
 
 @pytest.mark.browser
+def test_the_picker_opens_a_history_case_and_a_file(page, tmp_path):
+    page.open_tab("Ensemble")
+    before = page.text(".crisis-p-war")
+    _pick(page, "history: Kargil")
+    page.tab.get_by_text("Kargil, May–July 1999").first.wait_for(timeout=10_000)
+    page.wait_for_change(".crisis-p-war", before, timeout=30)
+    page.wait_idle()
+    _pick(page, "a scenario file…")
+    missing = tmp_path / "nowhere.toml"
+    field = page.tab.get_by_label(re.compile("^Path to a scenario file"))
+    field.fill(str(missing))
+    field.press("Enter")
+    page.tab.get_by_text(f"{missing}: no such file").wait_for(timeout=10_000)
+    field.fill(str(ROOT / "scenarios/teaching/generic_rivalry.toml"))
+    field.press("Enter")
+    page.tab.get_by_text("A generic rivalry between two comparable neighbours").first.wait_for(
+        timeout=10_000)
+    page.tab.wait_for_selector(".crisis-p-war .crisis-p-value", timeout=30_000)
+    page.wait_idle()
+    _pick(page, "flagship: ")
+    page.wait_idle()
+
+
+def _pick(page, label: str) -> None:
+    page.tab.locator(".crisis-scenario").click()
+    page.tab.get_by_role("option", name=re.compile("^" + re.escape(label))).click()
+
+
+@pytest.mark.browser
 def test_nothing_was_fetched_from_off_this_machine(page, server):
     """After every view was used: no request left the machine, none failed."""
     assert page.outside == [] and page.failed == []

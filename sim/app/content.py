@@ -177,8 +177,8 @@ def militant_rates(crisis: Scenario) -> dict[str, tuple[float, str | None]]:
 def overrides(crisis: Scenario, changes: dict[str, Any]) -> dict[str, Any]:
     """The ``--set`` overrides for the controls moved away from the scenario's values.
 
-    β is left out for a state whose policy has no β; militant activity becomes each
-    group's rate times the multiplier.
+    Controls with no effect (:func:`inert`: β under a policy without one) are left out;
+    militant activity becomes each group's rate times the multiplier.
     """
     sets: dict[str, Any] = {}
     for path, value in changes.items():
@@ -187,13 +187,17 @@ def overrides(crisis: Scenario, changes: dict[str, Any]) -> dict[str, Any]:
                 sets[rate_path] = round(rate * float(value), 6)
         else:
             sets[path] = value
-    for path in list(sets):
-        if path.endswith(".beta"):
-            state = path.split(".")[1]
-            policy = sets.get(f"actor.{state}.policy") or crisis.actor(state).policy
-            if "beta" not in policies.get(policy).parameters:
-                del sets[path]
-    return sets
+    return {path: value for path, value in sets.items() if not inert(crisis, changes, path)}
+
+
+def inert(crisis: Scenario, changes: dict[str, Any], path: str) -> str:
+    """Why a control has no effect with the other controls as they are ('' if it has)."""
+    if path.endswith(".beta"):
+        state = path.split(".")[1]
+        policy = changes.get(f"actor.{state}.policy") or crisis.actor(state).policy
+        if "beta" not in policies.get(policy).parameters:
+            return f"no effect with the {policy} policy"
+    return ""
 
 
 def describe_changes(crisis: Scenario, changes: dict[str, Any]) -> str:

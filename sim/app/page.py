@@ -67,8 +67,17 @@ def _percent(p: float) -> str:
     return f"{100 * p:.1f}%"
 
 
-@lru_cache(maxsize=8)
 def _load(path: str) -> Scenario:
+    """The scenario in a file, read again when the file changes."""
+    try:
+        changed = Path(path).stat().st_mtime_ns
+    except OSError:
+        changed = 0  # api.resolve says what is wrong
+    return _read(path, changed)
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, changed: int) -> Scenario:
     return api.resolve(path)
 
 
@@ -93,18 +102,22 @@ def _scenario_path() -> str:
 
 
 @solara.component
-def ReleaseSlider(control: content.Control, value: float, on_release: Any) -> None:
+def ReleaseSlider(control: content.Control, value: float, on_release: Any,
+                  disabled: str = "") -> None:
     """A slider that reports its value when released (or moved by the keyboard), not while
-    it is dragged: each release runs thousands of futures."""
+    it is dragged: each release runs thousands of futures. ``disabled`` says why it has
+    no effect, if it has none."""
     with solara.Column(gap="0px", classes=["crisis-control", _css_name(control.path)]):
         solara.Text(f"{control.label}: {value:g}", style={"font-size": "0.9em"})
         slider = rv.Slider(v_model=value, min=control.low, max=control.high,
                            step=control.step, thumb_label=True, hide_details=True,
-                           class_="crisis-slider")
+                           class_="crisis-slider", disabled=bool(disabled))
         rv.use_event(slider, "change", lambda *args: on_release(float(args[-1])))
         note = f"range {control.low:g} to {control.high:g}"
         if control.drawn:
             note += f"; the scenario draws it per future: {control.drawn}"
+        if disabled:
+            note += f"; {disabled}"
         solara.Text(note, style={"font-size": "0.75em", "color": "#666"})
 
 
@@ -133,7 +146,8 @@ def Controls(scenario: Scenario) -> None:
                 solara.Select(control.label, value=value, values=list(control.options),
                               on_value=release(control.path, control.value))
         else:
-            ReleaseSlider(control, value, release(control.path, control.value))
+            ReleaseSlider(control, value, release(control.path, control.value),
+                          content.inert(scenario, moved, control.path))
     solara.Button("Reset to the scenario's values", on_click=lambda: changes.set({}),
                   disabled=not moved, classes=["crisis-reset"], color="primary", text=True)
 
