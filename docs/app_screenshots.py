@@ -64,10 +64,11 @@ def main() -> None:
         page.get_by_role("tab", name="Compare").click()
         page.locator(".crisis-compare").click()
         page.wait_for_selector(".crisis-compare-war", timeout=60_000)
-        time.sleep(0.5)
+        time.sleep(1.0)
         page.screenshot(path=OUT / "app_compare.png")
         page.get_by_role("tab", name="Info").click()
         page.wait_for_selector(".crisis-info h2", timeout=30_000)
+        time.sleep(1.0)  # the tab slides in
         page.screenshot(path=OUT / "app_info.png")
         browser.close()
     for name in ("ensemble", "future", "compare", "info"):
