@@ -77,19 +77,24 @@ def _load(path: str) -> Scenario:
 
 
 @lru_cache(maxsize=8)
-def _read(path: str, changed: int) -> Scenario:
+def _read(path: str, changed: int) -> Scenario:  # ``changed``: part of the cache key
     return api.resolve(path)
 
 
+Key = tuple[str, str, tuple[tuple[str, Any], ...]]
+"""What the page shows is a function of: the scenario file, its digest, the overrides."""
+
+
 @lru_cache(maxsize=32)
-def _crisis(path: str, sets: tuple[tuple[str, Any], ...]) -> Scenario:
+def _crisis(key: Key) -> Scenario:
+    path, _, sets = key
     scenario = _load(path)
     return scenario.override(dict(sets)) if sets else scenario
 
 
 @lru_cache(maxsize=8)
-def _ensemble(path: str, sets: tuple[tuple[str, Any], ...]) -> api.RunResult:
-    return content.ensemble(_crisis(path, sets))
+def _ensemble(key: Key) -> api.RunResult:
+    return content.ensemble(_crisis(key))
 
 
 def _scenario_path() -> str:
@@ -185,8 +190,8 @@ def Probability(name: str, result: api.RunResult) -> None:
 
 
 @solara.component
-def EnsembleView(path: str, sets: tuple) -> None:
-    run = solara.lab.use_task(lambda: _ensemble(path, sets), dependencies=[path, sets],
+def EnsembleView(key: Key) -> None:
+    run = solara.lab.use_task(lambda: _ensemble(key), dependencies=[key],
                               prefer_threaded=True)
     result = run.latest
     draw = solara.lab.use_task(lambda: content.ensemble_figures(result) if result else None,
@@ -288,10 +293,9 @@ def Controller(last: int) -> None:
 
 
 @solara.component
-def FutureView(path: str, sets: tuple) -> None:
-    told = solara.lab.use_task(
-        lambda: content.future(_crisis(path, sets), replicate.value),
-        dependencies=[path, sets, replicate.value], prefer_threaded=True)
+def FutureView(key: Key) -> None:
+    told = solara.lab.use_task(lambda: content.future(_crisis(key), replicate.value),
+                               dependencies=[key, replicate.value], prefer_threaded=True)
     with solara.Row(style={"align-items": "center"}):
         solara.InputInt(f"Replicate (0 to {content.REPLICATES - 1:,})", value=replicate.value,
                         on_value=lambda k: replicate.set(min(max(int(k), 0),
@@ -405,7 +409,8 @@ def Page() -> None:
         try:
             scenario = _load(path)
             sets = tuple(sorted(content.overrides(scenario, changes.value).items()))
-            _crisis(path, sets)
+            key = (path, scenario.sha256, sets)
+            _crisis(key)
         except InputError as err:
             error = "; ".join(err.problems)
     with solara.Sidebar():
@@ -419,9 +424,9 @@ def Page() -> None:
     prose(f"### {html.escape(scenario.title)}")
     with solara.lab.Tabs(value=tab, lazy=True):
         with solara.lab.Tab(TABS[0], classes=["crisis-tab-ensemble"]):
-            EnsembleView(path, sets)
+            EnsembleView(key)
         with solara.lab.Tab(TABS[1], classes=["crisis-tab-future"]):
-            FutureView(path, sets)
+            FutureView(key)
         with solara.lab.Tab(TABS[2], classes=["crisis-tab-compare"]):
             CompareView(path)
         with solara.lab.Tab(TABS[3], classes=["crisis-tab-info"]):
