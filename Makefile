@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench figures screenshots notebooks app lint clean
+.PHONY: run test test-slow test-offline bench figures screenshots notebooks app lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(STAMP)  ## the test suite (a few minutes)
 
 test-slow: $(STAMP)  ## load tests and long fuzzing
 	$(BIN)/python -m pytest -q -m slow
+
+test-offline: $(STAMP)  ## the classroom page's browser tests with the network cut (root: a network namespace with only loopback)
+	unshare --net sh -c 'ip link set lo up && $(BIN)/python -m pytest -q -m browser -p no:cacheprovider'
 
 bench: $(STAMP)  ## performance: the ensemble against mesa.batch_run (about 5 minutes)
 	$(BIN)/python benchmarks/bench.py
