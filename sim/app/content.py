@@ -211,9 +211,10 @@ def describe_changes(crisis: Scenario, changes: dict[str, Any]) -> str:
 
 
 def png(figure: Any, dpi: int = 80) -> bytes:
-    """A figure as PNG bytes; the figure is closed."""
+    """A figure as PNG bytes; the figure is closed. The figures lay themselves out
+    (``tight_layout``), so it is drawn once, not twice as ``bbox_inches="tight"`` would."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=dpi)
     plt.close(figure)
     return buffer.getvalue()
 
