@@ -8,13 +8,10 @@ the model imports this package.
 
 from __future__ import annotations
 
-import io
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import matplotlib.pyplot as plt
 
 from sim import analysis, api, plots, policies
 from sim.errors import InputError
@@ -31,7 +28,7 @@ OUTCOME_NAMES = {"war": "war", "deescalated": "de-escalated", "ongoing": "ongoin
 neither became a war nor de-escalated is 'ongoing' at the horizon."""
 
 _DRAWING = threading.Lock()   # pyplot keeps global state; one figure at a time
-# The server draws to PNG only: `crisis-sim app` starts it with MPLBACKEND=Agg.
+# The server draws to PNG only (plots.png): `crisis-sim app` starts it with MPLBACKEND=Agg.
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -207,18 +204,6 @@ def describe_changes(crisis: Scenario, changes: dict[str, Any]) -> str:
                      f"{labels.get(p, p)} = {v}" for p, v in changes.items()) or "as written"
 
 
-# --------------------------------------------------------------------------- figures
-
-
-def png(figure: Any, dpi: int = 80) -> bytes:
-    """A figure as PNG bytes; the figure is closed. The figures lay themselves out
-    (``tight_layout``), so it is drawn once, not twice as ``bbox_inches="tight"`` would."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    plt.close(figure)
-    return buffer.getvalue()
-
-
 # --------------------------------------------------------------------------- the ensemble
 
 
@@ -241,8 +226,8 @@ def ensemble_figures(result: api.RunResult) -> tuple[bytes, bytes]:
     crisis = result.scenario
     kept = result.trajectories.rung.shape[2]
     with _DRAWING:
-        bars = png(plots.outcomes(result.summary, "How the futures end"))
-        fan = png(plots.fan(crisis, result.trajectories,
+        bars = plots.png(plots.outcomes(result.summary, "How the futures end"))
+        fan = plots.png(plots.fan(crisis, result.trajectories,
                             title=f"{crisis.title}: {kept:,} of the {result.replicates:,} "
                                   "futures"), dpi=70)
     return bars, fan
@@ -337,7 +322,7 @@ def future(crisis: Scenario, replicate: int, replicates: int = REPLICATES,
     picture = b""
     if figure:
         with _DRAWING:
-            picture = png(plots.story(told), dpi=70)
+            picture = plots.png(plots.story(told), dpi=70)
     return Future(crisis, replicate, replicates, days, ending, picture)
 
 
@@ -385,5 +370,5 @@ def compare(scenario: Scenario, changes: dict[str, Any], alternative: str,
     same = tuple(future(c, replicate, replicates, seed, figure=False).outcome
                  for c in (base, other))
     with _DRAWING:
-        picture = png(plots.comparison(result))
+        picture = plots.png(plots.comparison(result))
     return Compared(result, base_label, other_label, picture, same)
