@@ -317,6 +317,11 @@ def test_play_advances_the_day_and_step_by_one(page):
     page.tab.locator(".crisis-day-reset").click()
     page.wait_for_change(".crisis-day-index", f"day {paused[1]}")
     assert _day(page) == (start, 0)
+    field = page.tab.get_by_label(re.compile("^Replicate"))
+    for k in (7, 0):
+        field.fill(str(k))
+        field.press("Enter")
+        page.tab.get_by_text(f"Replicate {k}: ").wait_for(timeout=10_000)
 
 
 @pytest.mark.browser

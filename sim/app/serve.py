@@ -5,6 +5,7 @@ Solara's cache), no telemetry, and figures drawn to PNG only."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -60,12 +61,17 @@ def serve(port: int, host: str = "localhost", scenarios: str | Path = "scenarios
     print(f"crisis-sim app: open http://{host}:{port}/ in a browser (Ctrl-C stops it)",
           flush=True)
     process = subprocess.Popen(command(port, host, open_browser), env=environment(scenarios))
+    signal.signal(signal.SIGTERM, _interrupt)  # a plain `kill` stops the server too
     try:
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
         process.wait()
         raise
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @contextmanager
