@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow test-offline bench figures screenshots notebooks app lint clean
+.PHONY: run test test-slow test-offline scorecard bench figures screenshots notebooks app lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test-slow: $(STAMP)  ## load tests and long fuzzing
 
 test-offline: $(STAMP)  ## the classroom page's browser tests with the network cut (root: a network namespace with only loopback)
 	unshare --net sh -c 'ip link set lo up && $(BIN)/python -m pytest -q -m browser -p no:cacheprovider'
+
+scorecard: $(STAMP)  ## the model on the record: MID moments, ICB scores, history cases (a few minutes)
+	$(BIN)/crisis-sim scorecard --workers 2 --out results/scorecard
 
 bench: $(STAMP)  ## performance: the ensemble against mesa.batch_run (about 5 minutes)
 	$(BIN)/python benchmarks/bench.py

@@ -200,9 +200,10 @@ class Page:
     def fan_source(self) -> str:
         return self.tab.get_attribute("img.crisis-fan-figure, .crisis-fan-figure img", "src")
 
-    def drag_to_start(self, path: str, hold_s: float = 0.5) -> float:
-        """Drag a slider's thumb to its lowest value, hold it there, release; returns the
-        time of the release. Checks that nothing ran while it was held."""
+    def drag(self, path: str, to: str, hold_s: float = 0.5) -> float:
+        """Drag a slider's thumb to its lowest (``to="low"``) or highest value, hold it
+        there, release; returns the time of the release. Checks that nothing ran while it
+        was held."""
         control = f".control-{path.replace('.', '-')}"
         thumb = self.tab.locator(f"{control} .v-slider__thumb-container").bounding_box()
         track = self.tab.locator(f"{control} .v-slider").bounding_box()
@@ -210,7 +211,8 @@ class Page:
         mouse = self.tab.mouse
         mouse.move(thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2)
         mouse.down()
-        mouse.move(track["x"] - 20, thumb["y"] + thumb["height"] / 2, steps=8)
+        end = track["x"] - 20 if to == "low" else track["x"] + track["width"] + 20
+        mouse.move(end, thumb["y"] + thumb["height"] / 2, steps=8)
         time.sleep(hold_s)
         assert self.tab.locator(".crisis-running").count() == 0, "it ran while dragged"
         assert self.text(".crisis-p-war") == before
@@ -256,21 +258,28 @@ def test_the_page_loads_offline(page, server):
 
 @pytest.mark.browser
 def test_releasing_a_slider_reruns_the_futures(page, capsys):
-    """China's leverage over both sides to zero: P(war) and its interval change within
-    1.5 s of each release, the fan chart is redrawn, and nothing runs while dragging."""
+    """Both governments' sensitivity to deaths to the top of its range, then China's
+    leverage over both sides to zero: after each release P(war) and its interval change
+    within 1.5 s, the fan chart is redrawn, and nothing runs while dragging. (At the
+    scenario's values no future is a war, and China's leverage alone moves no P(war).)"""
     flagship = api.resolve(FLAGSHIP)
     page.open_tab("Ensemble")
     page.wait_idle()
     latencies, redrawn = [], []
-    for party in ("IRN", "PAK"):
+    moves = [("actor.IRN.pressure_sensitivity", "high"), ("actor.PAK.pressure_sensitivity",
+             "high"), ("actor.CHN.leverage.IRN", "low"), ("actor.CHN.leverage.PAK", "low")]
+    for path, to in moves:
         before, fan = page.text(".crisis-p-war"), page.fan_source()
-        released = page.drag_to_start(f"actor.CHN.leverage.{party}")
+        released = page.drag(path, to)
         latencies.append(page.wait_for_change(".crisis-p-war", before) - released)
         page.wait_idle()
         assert page.fan_source() != fan, "the fan chart was not redrawn"
         redrawn.append(time.perf_counter() - released)
+    top = STATE["pressure_sensitivity"].high
     expected = api.run(flagship, content.REPLICATES, content.SEED,
-                       set={"actor.CHN.leverage.IRN": 0.0, "actor.CHN.leverage.PAK": 0.0})
+                       set={"actor.IRN.pressure_sensitivity": top,
+                            "actor.PAK.pressure_sensitivity": top,
+                            "actor.CHN.leverage.IRN": 0.0, "actor.CHN.leverage.PAK": 0.0})
     low, high = expected.p_war.confidence_interval()
     assert page.text(".crisis-p-war .crisis-p-value") == f"{100 * expected.p_war.p:.1f}%"
     assert page.text(".crisis-p-war .crisis-p-interval") == (
