@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow scorecard bench figures notebooks lint clean
+.PHONY: run test test-slow test-offline scorecard bench figures screenshots notebooks app lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP)  ## the test suite (a few minutes)
 test-slow: $(STAMP)  ## load tests and long fuzzing
 	$(BIN)/python -m pytest -q -m slow
 
+test-offline: $(STAMP)  ## the classroom page's browser tests with the network cut (root: a network namespace with only loopback)
+	unshare --net sh -c 'ip link set lo up && $(BIN)/python -m pytest -q -m browser -p no:cacheprovider'
+
 scorecard: $(STAMP)  ## the model on the record: MID moments, ICB scores, history cases (a few minutes)
 	$(BIN)/crisis-sim scorecard --workers 2 --out results/scorecard
 
@@ -31,9 +34,16 @@ bench: $(STAMP)  ## performance: the ensemble against mesa.batch_run (about 5 mi
 figures: $(STAMP)  ## the figures in README.md and docs/ (docs/figures/*.png)
 	$(BIN)/python docs/figures.py
 
+screenshots: $(STAMP)  ## the classroom page's pictures in README.md (docs/figures/app_*.png)
+	$(BIN)/python docs/app_screenshots.py
+
 notebooks: $(STAMP)  ## the teaching notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet -e '.[notebook]'
 	$(BIN)/jupyter lab notebooks/
+
+app: $(STAMP)  ## the classroom page at http://localhost:8765/ (offline; Ctrl-C stops it)
+	$(BIN)/python -m pip install --quiet -e '.[app]'
+	$(BIN)/crisis-sim app --open
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests

@@ -236,7 +236,9 @@ class Story:
 
     def days(self) -> list[dict[str, Any]]:
         """One entry per day from the branch on while the crisis lasted: the rungs, deaths
-        and attacks of the day, active mediators, and what the record says of that date."""
+        and attacks of the day, active mediators, each state's domestic pressure (rungs),
+        each side's grievance toward its rival (utility), and what the record says of that
+        date."""
         t, s = self.trajectories, self.scenario
         branch = s.day(s.branch)
         history: dict[date, list[str]] = {}
@@ -258,6 +260,10 @@ class Story:
                 "deaths": deaths,
                 "attacks": attacks,
                 "mediating": [m for i, m in enumerate(t.mediators) if t.mediating[day, i, 0]],
+                "pressure": {state: float(t.pressure[day, i, 0])
+                             for i, state in enumerate(t.states)},
+                "grievance": {label: float(t.grievance[day, r, 0])
+                              for r, label in enumerate(t.relations)},
                 "history": history.get(s.date(day), []),
             })
         return out

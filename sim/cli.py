@@ -194,6 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--by", help="sweep: one line per value of this parameter")
     plot.add_argument("--outcome", default="war", choices=("war", "deescalated", "ongoing"))
 
+    app = sub.add_parser("app", help="the classroom page in the browser (Solara, offline)")
+    app.add_argument("--port", type=_positive_int("port"), default=8765,
+                     help="port on this machine (default 8765)")
+    app.add_argument("--host", default="localhost",
+                     help="address to listen on (default localhost: this machine only)")
+    app.add_argument("--scenarios", default="scenarios",
+                     help="the scenarios directory the picker offers (default: ./scenarios)")
+    app.add_argument("--open", action="store_true", help="also open it in a browser")
+
     discover = sub.add_parser("discover", help="scenario discovery over a sweep: PRIM boxes "
                               "and a classification tree of the inputs that lead to war")
     discover.add_argument("results", help="a results directory written by `crisis-sim sweep`")
@@ -590,7 +599,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep,
+def cmd_app(args: argparse.Namespace) -> int:
+    from sim.app import serve
+
+    return serve.serve(args.port, args.host, args.scenarios, open_browser=args.open)
+
+
+COMMANDS = {"app": cmd_app, "run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep,
             "compare": cmd_compare, "plot": cmd_plot, "backtest": cmd_backtest,
             "events": cmd_events, "targets": cmd_targets, "calibrate": cmd_calibrate,
             "scorecard": cmd_scorecard, "discover": cmd_discover}

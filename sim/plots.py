@@ -1,12 +1,14 @@
 """Figures. Each function returns a matplotlib ``Figure`` (save it with ``fig.savefig``).
 
-Only this module and the command line import matplotlib. Colours are the Okabe-Ito
+Only this module and the command line import matplotlib (the classroom page gets its
+figures as PNG from :func:`png`). Colours are the Okabe-Ito
 palette (safe for colour-blind readers), and every series also differs by line style,
 marker or hatching, so the figures read in greyscale too.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +26,15 @@ OUTCOME_STYLE = {"war": (VERMILLION, "//"), "deescalated": (BLUE, ".."),
                  "ongoing": ("#999999", "xx")}
 OUTCOME_LABEL = {"war": "war", "deescalated": "de-escalated", "ongoing": "ongoing"}
 SIDE_STYLE = [(BLUE, "-", "o"), (ORANGE, "--", "s"), (GREEN, "-.", "^"), (PURPLE, ":", "D")]
+
+
+def png(figure: Figure, dpi: int = 80) -> bytes:
+    """A figure as PNG bytes, then closed. The figures lay themselves out
+    (``tight_layout``), so it is drawn once, not twice as ``bbox_inches="tight"`` would."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    plt.close(figure)
+    return buffer.getvalue()
 
 
 def _figure(width: float = 8, height: float = 4.5, rows: int = 1, cols: int = 1,

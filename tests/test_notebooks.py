@@ -8,6 +8,7 @@ import pytest
 from nbclient import NotebookClient
 
 from .conftest import ROOT
+from .test_app import INFO_SECTIONS
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -36,3 +37,18 @@ def test_runs_top_to_bottom(path, monkeypatch):
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for o in outputs), "no figure was drawn"
     assert os.environ["CRISIS_SIM_QUICK"] == "1"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_starts_with_the_info_sections_of_the_classroom_page(path):
+    cells = json.loads(path.read_text())["cells"]
+    info = "".join(cells[1]["source"])
+    assert info.startswith("## Info")
+    assert [line[4:] for line in info.splitlines() if line.startswith("### ")] == INFO_SECTIONS
+
+
+def test_the_sliders_run_when_released_not_while_dragged():
+    cells = json.loads(NOTEBOOKS[2].read_text())["cells"]
+    (cell,) = ["".join(c["source"]) for c in cells if "FloatSlider" in "".join(c["source"])]
+    assert cell.count("FloatSlider(") == 3 and cell.count("**slider") == 3
+    assert "slider = dict(continuous_update=False)" in cell

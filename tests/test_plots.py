@@ -2,6 +2,7 @@
 
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -117,3 +118,10 @@ def test_cli_plot_errors_are_one_line(tmp_path, capsys):
     assert "no manifest.json" in capsys.readouterr().err
     assert main(["plot", str(tmp_path), "--kind", "fan", "-o", str(tmp_path / "x.gif")]) == 2
     assert "unknown figure type" in capsys.readouterr().err
+
+
+def test_png_gives_the_bytes_and_closes_the_figure(flagship):
+    result = api.run(flagship, 200, 1)
+    figure = plots.outcomes(result.summary)
+    data = plots.png(figure, dpi=50)
+    assert data.startswith(b"\x89PNG") and figure.number not in plt.get_fignums()
