@@ -4,8 +4,9 @@
 
 Starts the page (`crisis-sim app`) on a free port, opens it in headless Chromium from the
 system packages (Playwright, never a downloaded browser) and captures the ensemble view
-with China's leverage moved to zero, one future a few days after the branch, the paired
-comparison with the no_mediation variant, and the Info tab.
+with both governments' sensitivity to deaths at the top of its range and China's leverage
+at zero, one future a few days after the branch, the paired comparison with the scenario as
+written, and the Info tab.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ def _idle(page) -> None:
     page.wait_for_selector(".crisis-fan-figure", timeout=60_000)
 
 
-def _slide_to_start(page, path: str) -> None:
+def _slide(page, path: str, to: str) -> None:
     control = f".control-{path.replace('.', '-')}"
     thumb = page.locator(f"{control} .v-slider__thumb-container").bounding_box()
     track = page.locator(f"{control} .v-slider").bounding_box()
     page.mouse.move(thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2)
     page.mouse.down()
-    page.mouse.move(track["x"] - 20, thumb["y"] + thumb["height"] / 2, steps=8)
+    end = track["x"] - 20 if to == "low" else track["x"] + track["width"] + 20
+    page.mouse.move(end, thumb["y"] + thumb["height"] / 2, steps=8)
     page.mouse.up()
     time.sleep(0.3)
     _idle(page)
@@ -53,7 +55,9 @@ def main() -> None:
         page.goto(url)
         _idle(page)
         for party in ("IRN", "PAK"):
-            _slide_to_start(page, f"actor.CHN.leverage.{party}")
+            _slide(page, f"actor.{party}.pressure_sensitivity", "high")
+        for party in ("IRN", "PAK"):
+            _slide(page, f"actor.CHN.leverage.{party}", "low")
         page.screenshot(path=OUT / "app_ensemble.png")
         page.get_by_role("tab", name="One future").click()
         page.wait_for_selector(".crisis-date", timeout=30_000)
