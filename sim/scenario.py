@@ -231,6 +231,15 @@ class Scenario:
     def date(self, day: int) -> date:
         return self.start + timedelta(days=day)
 
+    @property
+    def effective_sha256(self) -> str:
+        """A digest of what the model is given (dates, focus, actors, dyads, events, model
+        parameters), after variants and overrides: two scenarios with the same digest give
+        the same numbers, whatever file they came from."""
+        given = (self.start, self.branch, self.end, self.focus, self.actors, self.dyads,
+                 self.events, self.model_parameters)
+        return hashlib.sha256(repr(given).encode()).hexdigest()
+
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
 
