@@ -15,6 +15,7 @@ from typing import Any
 
 from sim import scenario as scenarios
 from sim.errors import InputError
+from sim.folder import ResultsFolder
 from sim.ladder import MID_LEVELS, Rung
 from sim.model import (
     BLOCK,
@@ -391,19 +392,25 @@ def tell(story: Story) -> str:
 
 
 def save_run(result: RunResult, out: str | Path, variant: str | None = None,
-             sets: dict[str, Any] | None = None) -> Path:
+             sets: dict[str, Any] | None = None, *, force: bool = False) -> Path:
     """Write a run to a directory: ``run.json`` (what was run and its summary),
     ``records.parquet`` (one row per replicate) and, if paths were kept, ``paths.parquet``
-    (day, relation, replicate, rung). Read back with :func:`load_run`."""
+    (day, relation, replicate, rung). Read back with :func:`load_run`.
+
+    The directory must be new, empty or hold a run (replaced only with ``force``); one
+    writer at a time (see :class:`sim.folder.ResultsFolder`)."""
+    with ResultsFolder(out, "run", force=force) as folder:
+        return _save_run(result, folder.path, variant, sets)
+
+
+def _save_run(result: RunResult, out: Path, variant: str | None,
+              sets: dict[str, Any] | None) -> Path:
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from sim.experiment import write_atomic, write_json, write_records
 
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: is a file; allowed: a directory")
     s = result.scenario
     write_records(out / "records.parquet", result.records.columns)
     if result.trajectories is not None:

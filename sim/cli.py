@@ -12,6 +12,7 @@ import sys
 from typing import Any, NoReturn
 
 from sim.errors import InputError, WriteError, one_line
+from sim.folder import ResultsFolder
 from sim.outcomes import json_safe
 
 EXIT_INVALID = 2
@@ -87,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also save the run (records, summary, paths) for `crisis-sim plot`")
     run.add_argument("--max-replicates", type=_positive_int("max-replicates"),
                      default=1_000_000, help="ceiling for --precision (default 1,000,000)")
+    run.add_argument("--force", action="store_true",
+                     help="with --out: replace a run saved there, or write into a folder "
+                          "holding other files")
 
     sweep = sub.add_parser("sweep", help="run an experiment file (a design over parameters)")
     sweep.add_argument("experiment", help="experiment file (.toml)")
@@ -110,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", action="store_true", help="print one JSON object")
     compare.add_argument("--out", metavar="DIR", help="also save comparison.json there")
     compare.add_argument("--plot", metavar="FILE", help="also draw the paired differences")
+    compare.add_argument("--force", action="store_true",
+                         help="with --out: replace a comparison saved there, or write into "
+                              "a folder holding other files")
 
     backtest = sub.add_parser("backtest", help="the model against history and MID base rates")
     backtest.add_argument("--scenarios", default="scenarios",
@@ -179,6 +186,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(api.story(crisis, args.trace, args.seed, args.replicates))
         return 0
     _check_figure(args.plot)
+    if args.out:
+        ResultsFolder(args.out, "run", force=args.force).check()
     progress = sys.stderr.isatty() and not args.json
     keep = min(1000, args.replicates) if (args.plot or args.out) else 0
     if args.precision is not None:
@@ -192,7 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(result)
     if args.out:
-        api.save_run(result, args.out, args.variant, _overrides(args))
+        api.save_run(result, args.out, args.variant, _overrides(args), force=args.force)
     if args.plot:
         _save(_plots().overview(result), args.plot)
     return 0
@@ -334,6 +343,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim import analysis
 
     _check_figure(args.plot)
+    folder = ResultsFolder(args.out, "comparison", force=args.force) if args.out else None
+    if folder is not None:
+        folder.check()
     sets = _overrides(args)
     comparison = analysis.compare(args.scenario, variant=args.variant, set=sets or None,
                                   against=args.against, replicates=args.replicates,
@@ -342,12 +354,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         _print_json(comparison.as_dict())
     else:
         print(comparison)
-    if args.out:
-        from pathlib import Path
-
+    if folder is not None:
         from sim.experiment import write_json
 
-        write_json(Path(args.out) / "comparison.json", comparison.as_dict())
+        with folder:
+            write_json(folder.path / "comparison.json", comparison.as_dict())
     if args.plot:
         _save(_plots().comparison(comparison), args.plot)
     return 0

@@ -6,6 +6,8 @@ does can change them.
 
 from __future__ import annotations
 
+import re
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -77,6 +79,8 @@ class DaskCluster:
             raise InputError("--executor dask: dask.distributed is not installed; "
                              "pip install 'crisis-sim[dask]'") from None
         self.cluster = None
+        if address is not None:
+            check_scheduler(address)
         if address is None:
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                         processes=True, host="127.0.0.1",
@@ -84,7 +88,7 @@ class DaskCluster:
             address = self.cluster.scheduler_address
         try:
             self.client = Client(address, timeout=30)
-        except OSError as err:
+        except (OSError, ValueError) as err:
             if self.cluster is not None:
                 self.cluster.close()
             raise InputError(f"--scheduler {address}: cannot reach a Dask scheduler "
@@ -109,6 +113,27 @@ class DaskCluster:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+SCHEDULER = re.compile(r"(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+):(\d{1,5})")
+
+
+def check_scheduler(address: str, timeout: float = 10.0) -> None:
+    """Raise :class:`InputError` unless ``address`` is a Dask scheduler's address
+    (``tcp://HOST:PORT``, ``tls://HOST:PORT`` or ``HOST:PORT``) that accepts connections."""
+    found = SCHEDULER.fullmatch(address)
+    if not found or not 0 < int(found.group(3)) < 65536:
+        raise InputError(f"--scheduler {address}: not a Dask scheduler address; allowed: "
+                         "tcp://HOST:PORT, tls://HOST:PORT or HOST:PORT (e.g. "
+                         "tcp://10.0.0.5:8786)")
+    host = found.group(2).strip("[]")
+    try:
+        socket.create_connection((host, int(found.group(3))), timeout=timeout).close()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__.replace("Error", "").lower() or str(err)
+        raise InputError(f"--scheduler {address}: cannot reach a Dask scheduler there "
+                         f"({reason}); start one (dask scheduler) or leave --scheduler out "
+                         "for a cluster on this machine") from None
 
 
 def make_executor(name: str, workers: int = 1, scheduler: str | None = None) -> Any:

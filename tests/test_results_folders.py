@@ -5,6 +5,9 @@ identified by the effective experiment it runs, and one writer at a time owns a 
 import dataclasses
 import json
 import shutil
+import subprocess
+import sys
+import time
 
 import pyarrow.parquet as pq
 import pytest
@@ -14,7 +17,7 @@ from sim.cli import main
 from sim.errors import InputError
 from sim.experiment import Sweep
 
-from .conftest import FLAGSHIP
+from .conftest import FLAGSHIP, ROOT
 
 SMALL = f"""
 [experiment]
@@ -160,3 +163,102 @@ def test_a_malformed_manifest_is_one_clear_line(copy, text, capsys):
     status, err = resume(spec, out, capsys)
     assert status == 2 and len(err.strip().splitlines()) == 1, err
     assert "manifest.json: not a crisis-sim manifest" in err and "--force" in err
+
+
+# -- one writer per folder ------------------------------------------------------------------
+
+LONG = SMALL.replace("replicates = 2000", "replicates = 50000").replace(
+    '"actor.CHN.leverage" = [0.0, 0.5, 1.0]',
+    '"actor.CHN.leverage" = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]')
+
+
+def test_a_busy_folder_is_refused_and_a_dead_writers_lock_is_named(write, tmp_path, capsys):
+    spec = write(LONG, "long.toml")
+    out = tmp_path / "busy"
+    writer = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out",
+                               str(out)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "manifest.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert writer.poll() is None, "the sweep ended before the test could race it"
+        for flags in (["--resume"], ["--force"], []):
+            status = main(["sweep", str(spec), "--out", str(out), *flags])
+            err = capsys.readouterr().err
+            assert status == 2 and f"in use by another crisis-sim (pid {writer.pid}" in err, err
+        assert main(["run", str(FLAGSHIP), "--replicates", "10", "--out", str(out),
+                     "--force"]) == 2
+    finally:
+        writer.kill()
+        writer.wait()
+    status = main(["sweep", str(spec), "--out", str(out), "--resume",
+                   "--json"])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert f"the last writer (pid {writer.pid}" in err and "lock is stale" in err
+
+
+@pytest.mark.parametrize("flags,says", [
+    (["--executor", "ray"], "--executor ray: allowed: local, dask"),
+    (["--executor", "dask", "--scheduler", "nonsense"], "not a Dask scheduler address"),
+    (["--executor", "dask", "--scheduler", "http://localhost:8786"],
+     "not a Dask scheduler address"),
+    (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:1"], "cannot reach"),
+    (["--scheduler", "tcp://127.0.0.1:1"], "only with --executor dask"),
+])
+def test_a_bad_executor_writes_nothing(finished, copy, tmp_path, flags, says, capsys):
+    spec, out = copy
+    fresh = tmp_path / "fresh"
+    assert main(["sweep", str(spec), "--out", str(fresh), *flags]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1, err
+    assert not fresh.exists()
+    before = (out / "manifest.json").read_bytes()
+    assert main(["sweep", str(spec), "--out", str(out), "--resume", *flags]) == 2
+    assert (out / "manifest.json").read_bytes() == before  # still 'complete'
+    capsys.readouterr()
+    assert main(["sweep", str(spec), "--out", str(fresh), "--json"]) == 0
+
+
+RUN = ["run", str(FLAGSHIP), "--replicates", "200", "--horizon", "10"]
+
+
+def test_run_out_follows_the_sweep_rules(finished, tmp_path, capsys):
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    (thesis / "thesis.tex").write_text("years of work")
+    (thesis / "run.json").write_text("{}")  # a file of that name is not enough to own it
+    assert main([*RUN, "--out", str(thesis)]) == 2
+    out, err = capsys.readouterr()
+    assert "holds results already" in err and not out  # refused before simulating
+    assert sorted(p.name for p in thesis.iterdir()) == ["run.json", "thesis.tex"]
+
+    assert main([*RUN, "--out", str(finished[1])]) == 2
+    assert "holds the results of a sweep" in capsys.readouterr().err
+
+    mine = tmp_path / "mine"
+    assert main([*RUN, "--out", str(mine)]) == 0
+    capsys.readouterr()
+    assert main([*RUN, "--out", str(mine), "--seed", "2"]) == 2
+    assert "use --force to replace them" in capsys.readouterr().err
+    assert main([*RUN, "--out", str(mine), "--seed", "2", "--force"]) == 0
+    assert json.loads((mine / "run.json").read_text())["seed"] == 2
+
+
+COMPARE = ["compare", str(FLAGSHIP), "--replicates", "200", "--horizon", "30", "--variant",
+           "no_mediation"]
+
+
+def test_compare_out_follows_the_sweep_rules(finished, tmp_path, capsys):
+    existing = tmp_path / "notes.txt"
+    existing.write_text("mine")
+    assert main([*COMPARE, "--out", str(existing)]) == 2
+    out, err = capsys.readouterr()
+    assert "is a file" in err and not out  # refused before simulating
+    assert main([*COMPARE, "--out", str(finished[1])]) == 2
+    assert "holds the results of a sweep" in capsys.readouterr().err
+    target = tmp_path / "cmp"
+    assert main([*COMPARE, "--out", str(target)]) == 0
+    assert (target / "comparison.json").exists()
+    assert main([*COMPARE, "--out", str(target)]) == 2
