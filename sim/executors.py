@@ -6,8 +6,13 @@ does can change them.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import select
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -38,7 +43,11 @@ class LocalProcesses:
     """Runs the calls in ``workers`` processes forked from a fresh server process that has
     already imported the model (so they start fast and safely even when the caller runs
     threads). Policies a user registered in ``__main__`` are not seen there; use the
-    in-process executor for those."""
+    in-process executor for those.
+
+    The workers end when the process that started them ends, however it ends (``kill -9``
+    included; see :func:`exit_with`), and the server ends with its last worker; leaving the
+    ``with`` block on an exception (Ctrl-C, SIGTERM) stops them at once."""
 
     def __init__(self, workers: int) -> None:
         import multiprocessing
@@ -47,7 +56,8 @@ class LocalProcesses:
         context = multiprocessing.get_context(START_METHOD)
         if START_METHOD == "forkserver":
             context.set_forkserver_preload(["sim.model", "sim.experiment"])
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                        initializer=exit_with, initargs=(os.getpid(),))
 
     def run(self, calls: list[Call]) -> Iterator[tuple[int, Any]]:
         from concurrent.futures import as_completed
@@ -64,8 +74,36 @@ class LocalProcesses:
     def __enter__(self) -> LocalProcesses:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type | None, *exc: object) -> None:
+        if kind is not None:  # interrupted or failed: do not wait for the running tasks
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                with contextlib.suppress(OSError):
+                    process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def exit_with(parent: int) -> None:
+    """A worker's initializer: end this worker as soon as process ``parent`` ends. A
+    daemon thread waits on the parent's pidfd (Linux), or polls it once a second."""
+    threading.Thread(target=_wait_for_exit, args=(parent,), daemon=True,
+                     name="crisis-sim-exit-with-parent").start()
+
+
+def _wait_for_exit(parent: int) -> None:
+    try:
+        handle = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # not Linux, or the parent is already gone
+        while True:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(1)
 
 
 class DaskCluster:
