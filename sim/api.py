@@ -216,6 +216,8 @@ def run_to_precision(scenario: str | Path | Scenario, precision: float, seed: in
         if reached <= precision:
             break
     if bar is not None:
+        bar.total = bar.n  # met early: the bar ends full, not where the ceiling puts it
+        bar.refresh()
         bar.close()
     records = Records.concat(parts)
     return RunResult(crisis, len(records), seed, records, time.perf_counter() - start,

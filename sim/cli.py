@@ -7,7 +7,9 @@ no traceback. Heavy libraries are imported only by the subcommands that need the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import signal
 import sys
 from typing import Any, NoReturn
@@ -73,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="simulate a scenario and summarise the outcomes")
     scenario_flags(run)
-    run.add_argument("--replicates", type=_positive_int("replicates"), default=10_000,
+    run.add_argument("--replicates", type=_positive_int("replicates"),
                      help="number of simulated futures (default 10,000)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--trace", type=_positive_int("trace", 0), metavar="K",
@@ -147,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--by", help="sweep: one line per value of this parameter")
     plot.add_argument("--outcome", default="war", choices=("war", "deescalated", "ongoing"))
 
-    validate = sub.add_parser("validate", help="check scenario files")
+    validate = sub.add_parser("validate", help="check scenario and experiment files")
     validate.add_argument("files", nargs="+")
     return parser
 
@@ -175,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     except WriteError as err:
         print(one_line(str(err)), file=sys.stderr)
         return EXIT_WRITE
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as cat does
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt as stop:
         terminated = isinstance(stop, Terminated)
         print(f"{'terminated' if terminated else 'interrupted'}; what was written is whole "
@@ -198,6 +204,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim import api
 
+    _check_run_flags(args)
     crisis = api.resolve(args.scenario, args.variant, _overrides(args), args.branch,
                          args.horizon)
     if args.trace is not None:
@@ -223,6 +230,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plot:
         _save(_plots().overview(result), args.plot)
     return 0
+
+
+def _check_run_flags(args: argparse.Namespace) -> None:
+    """Refuse flags that would be silently ignored together."""
+    given = {"--plot": args.plot, "--out": args.out, "--json": args.json or None,
+             "--precision": args.precision, "--workers": args.workers if args.workers > 1
+             else None}
+    if args.trace is not None:
+        clash = [flag for flag, value in given.items() if value is not None]
+        if clash:
+            raise InputError(f"--trace tells one replicate's story as text; it cannot be "
+                             f"combined with {', '.join(clash)} (run those without --trace)")
+    if args.precision is not None:
+        if args.replicates is not None:
+            raise InputError("--precision and --replicates: give one; --precision adds "
+                             "replicates until it is met (cap: --max-replicates)")
+        if args.workers > 1:
+            raise InputError("--precision runs in one process; allowed: --workers 1 with "
+                             "--precision")
+    if args.replicates is None:
+        args.replicates = 10_000
+    _check_workers(args.workers)
+
+
+def _check_workers(workers: int) -> None:
+    """Say so when more worker processes are asked for than there are CPUs."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cpus and workers > cpus:
+        print(f"note: --workers {workers} on {cpus} CPU{'s' if cpus != 1 else ''}: each worker "
+              "holds its own model (about 100 MiB), and more workers than CPUs take more "
+              f"memory without running faster; --workers {cpus} is enough", file=sys.stderr)
 
 
 def _check_figure(path: str | None) -> None:
@@ -278,8 +316,22 @@ def cmd_plot(args: argparse.Namespace) -> int:
     elif args.kind in ("sweep", "heatmap"):
         import pandas as pd
 
-        factors = read("manifest.json")["factors"]
-        points = pd.read_parquet(results / "points.parquet")
+        manifest = read("manifest.json")
+        factors = manifest.get("factors") if isinstance(manifest, dict) else None
+        if not (isinstance(factors, list) and factors
+                and all(isinstance(f, str) for f in factors)):
+            raise InputError(f"{results}/manifest.json: names no factors; give a directory "
+                             "written by `crisis-sim sweep`")
+        try:
+            points = pd.read_parquet(results / "points.parquet")
+        except Exception as err:  # pyarrow raises several kinds for a damaged file
+            raise InputError(f"{results}/points.parquet: unreadable ({one_line(str(err))[:80]}"
+                             "); run the sweep again with --resume to rewrite it") from None
+        missing = [f for f in factors if f not in points.columns]
+        if missing or f"p_{args.outcome}" not in points.columns:
+            raise InputError(f"{results}/points.parquet: lacks the columns "
+                             f"{', '.join(missing or [f'p_{args.outcome}'])}; run the sweep "
+                             "again with --resume to rewrite it")
         for flag in ("x", "y", "by"):
             value = getattr(args, flag)
             if value is not None and value not in factors:
@@ -323,6 +375,9 @@ def cmd_events(args: argparse.Namespace) -> int:
 
     if not args.output.lower().endswith(".csv"):
         raise InputError(f"-o {args.output}: allowed: a .csv file")
+    if args.replicate >= args.replicates:
+        raise InputError(f"--replicate {args.replicate}: allowed: a replicate from 0 to "
+                         f"{args.replicates - 1:,} (of --replicates {args.replicates:,})")
     crisis = api.resolve(args.scenario, args.variant, _overrides(args), args.branch,
                          args.horizon)
     told = api.story(crisis, args.replicate, args.seed, args.replicates)
@@ -343,6 +398,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim import experiment
 
     spec = experiment.load(args.experiment)
+    if args.executor == "local":
+        _check_workers(args.workers)
     result = experiment.Sweep(spec, args.out, args.executor, args.workers, args.scheduler,
                               resume=args.resume, force=args.force,
                               progress=sys.stderr.isatty() and not args.json).run()
@@ -382,12 +439,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def _is_experiment(path: str) -> bool:
+    """Whether a file that parses is an experiment file (it has an [experiment] table)."""
     from sim import scenario
+
+    try:
+        doc, _, _ = scenario.read_toml(path)
+    except InputError:
+        return False  # loading it as a scenario says what is wrong
+    return "experiment" in doc and "scenario" not in doc
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim import experiment, scenario
 
     problems: list[str] = []
     for path in args.files:
         try:
+            if _is_experiment(path):
+                e = experiment.load(path)
+                print(f"{path}: valid experiment ({len(e.points()):,} design points, "
+                      f"{e.design}; scenario {e.scenario.path})")
+                continue
             s = scenario.load(path)
         except InputError as err:
             problems.extend(err.problems)

@@ -210,6 +210,13 @@ def load(path: str | Path) -> Experiment:
     if spec.design == "sobol" and spec.samples and spec.samples & (spec.samples - 1):
         problem(("experiment", "samples"), f"{spec.samples} is not a power of 2; sobol "
                 "designs need one (e.g. 64, 128, 256)")
+    elif spec.design == "sobol" and spec.samples == 1:
+        problem(("experiment", "samples"), "1 is too few for the bootstrap intervals of "
+                "Sobol indices; allowed: a power of 2 from 2 (e.g. 64, 128, 256)")
+    if spec.design == "sobol" and len(table.parameters) < 2:
+        problem(("parameters",), "a sobol design needs at least two parameters (with one, "
+                "all the variance is that parameter's); allowed: two or more, or design = "
+                '"grid" or "lhs" for one')
     scenario_path = (Path(path).parent / spec.scenario)
     try:
         base = scenarios.load(scenario_path, variant=spec.variant)
