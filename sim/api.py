@@ -27,7 +27,7 @@ from sim.model import (
     simulate,
     simulate_blocks,
 )
-from sim.outcomes import Proportion, Records, Summary
+from sim.outcomes import Proportion, Records, Summary, counted, decimals
 from sim.scenario import Scenario
 
 DEFAULT_REPLICATES = 10_000
@@ -311,8 +311,8 @@ def describe(result: RunResult) -> str:
     lines = [
         f"{s.title}",
         f"{s.path}" + (f"  ({'; '.join(s.applied)})" if s.applied else ""),
-        f"{result.replicates:,} replicates, seed {result.seed}; from the branch on "
-        f"{s.branch} to {s.end} ({s.horizon} days)",
+        f"{counted(result.replicates, 'replicate')}, seed {result.seed}; from the branch on "
+        f"{s.branch} to {s.end} ({counted(s.horizon, 'day')})",
         "",
         f"{'Outcome by the horizon':34s}{'probability':>12s}   95% interval",
     ]
@@ -321,14 +321,16 @@ def describe(result: RunResult) -> str:
     for key, label in names.items():
         p = m.outcomes[key]
         low, high = p.confidence_interval()
-        lines.append(f"  {label:32s}{p.p:12.3f}   [{low:.3f}, {high:.3f}]")
+        places = decimals(low, high)
+        lines.append(f"  {label:32s}{p.p:12.{places}f}   [{low:.{places}f}, {high:.{places}f}]")
     d = m.days_to_deescalation
     if d.n:
         lines.append(f"\nDays from the branch to de-escalation: median {d.median:.0f} "
                      f"(quartiles {d.q25:.0f}-{d.q75:.0f}), over the {d.n:,} that de-escalated")
     r = m.days_to_reciprocation
     lines.append(f"Force reciprocated (both sides struck): {m.force_reciprocated}"
-                 + (f"; the second side struck a median {r.median:.0f} days after the first "
+                 + (f"; the second side struck a median {r.median:.0f} "
+                    f"day{'' if r.median == 1 else 's'} after the first "
                     f"(quartiles {r.q25:.0f}-{r.q75:.0f})" if r.n else ""))
     lines.append(f"A mediator was active: {m.mediated}")
     lines.append("\nHighest rung reached          share   95% interval")

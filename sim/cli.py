@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from sim.errors import InputError, WriteError, one_line
 from sim.folder import ResultsFolder
-from sim.outcomes import json_safe
+from sim.outcomes import counted, json_safe
 
 EXIT_INVALID = 2
 EXIT_WRITE = 1
@@ -384,7 +384,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     records = (events.recorded(crisis, crisis.branch)
                + events.simulated(crisis, told.trajectories, 0))
     events.write_csv(records, args.output)
-    print(f"wrote {len(records)} events to {args.output}")
+    print(f"wrote {counted(len(records), 'event')} to {args.output}")
     return 0
 
 
@@ -458,15 +458,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             if _is_experiment(path):
                 e = experiment.load(path)
-                print(f"{path}: valid experiment ({len(e.points()):,} design points, "
+                print(f"{path}: valid experiment ({counted(len(e.points()), 'design point')}, "
                       f"{e.design}; scenario {e.scenario.path})")
                 continue
             s = scenario.load(path)
         except InputError as err:
             problems.extend(err.problems)
             continue
-        print(f"{path}: valid ({len(s.actors)} actors, {len(s.dyads)} dyads, "
-              f"{len(s.events)} events, {len(s.variants)} variants)")
+        print(f"{path}: valid ({counted(len(s.actors), 'actor')}, "
+              f"{counted(len(s.dyads), 'dyad')}, {counted(len(s.events), 'event')}, "
+              f"{counted(len(s.variants), 'variant')})")
     if problems:
         raise InputError(problems)
     return 0

@@ -51,6 +51,8 @@ from sim.outcomes import (
     OUTCOMES,
     Proportion,
     Quantiles,
+    counted,
+    decimals,
     json_safe,
 )
 
@@ -866,8 +868,8 @@ def describe(result: SweepResult) -> str:
     """A sweep's results as text: one line per design point, then the sensitivity indices."""
     e = result.experiment
     table = result.points
-    lines = [f"{e.title or e.id}: {len(table)} design points ({e.design}), "
-             f"{result.replicates:,} replicates in {result.elapsed_s:.1f} s",
+    lines = [f"{e.title or e.id}: {counted(len(table), 'design point')} ({e.design}), "
+             f"{counted(result.replicates, 'replicate')} in {result.elapsed_s:.1f} s",
              f"results in {result.out}" if result.out else "results in memory", ""]
     shown = table if len(table) <= 60 else table.head(60)
     widths = [max(len(p), 8) for p in e.paths]
@@ -878,10 +880,8 @@ def describe(result: SweepResult) -> str:
         values = "  ".join(f"{row[p]:>{w}.4g}" if isinstance(row[p], int | float | np.number)
                            else f"{row[p]!s:>{w}s}" for p, w in zip(e.paths, widths,
                                                                     strict=True))
-        lines.append(f"{values}  {int(row['n']):7d}  "
-                     f"{row['p_war']:.4f} [{row['war_ci_low']:.4f}, {row['war_ci_high']:.4f}]"
-                     f"  {row['p_deescalated']:.4f} [{row['deescalated_ci_low']:.4f}, "
-                     f"{row['deescalated_ci_high']:.4f}]  "
+        shares = "  ".join(_interval_text(row, name) for name in ("war", "deescalated"))
+        lines.append(f"{values}  {int(row['n']):7d}  {shares}  "
                      f"{row['days_to_deescalation_median']:4.0f}")
     if len(table) > len(shown):
         lines.append(f"… {len(table) - len(shown)} more points in points.parquet")
@@ -897,6 +897,13 @@ def describe(result: SweepResult) -> str:
                              f"   total {v['total_order']:6.3f} [{v['total_order_ci'][0]:6.3f},"
                              f" {v['total_order_ci'][1]:6.3f}]")
     return "\n".join(lines)
+
+
+def _interval_text(row: Any, name: str) -> str:
+    """A point's probability of an outcome with its interval, in the digits it needs."""
+    low, high = row[f"{name}_ci_low"], row[f"{name}_ci_high"]
+    places = decimals(low, high, least=4)
+    return f"{row[f'p_{name}']:.{places}f} [{low:.{places}f}, {high:.{places}f}]".rjust(26)
 
 
 def _size(replicates: int, first: int, stop: int) -> int:

@@ -207,3 +207,36 @@ def test_the_precision_bar_ends_full(monkeypatch):
     monkeypatch.setattr(tqdm, "close", close)
     api.run_to_precision(FLAGSHIP, 0.05, horizon=30, progress=True)
     assert seen and seen[-1][0] == seen[-1][1] == 10_000
+
+
+# -- small counts and words -------------------------------------------------------------------
+
+@pytest.mark.parametrize("k,n,text", [
+    (0, 10_000, "0.0000 [0.0000, 0.0004]"),
+    (10_000, 10_000, "1.0000 [0.9996, 1.0000]"),
+    (120, 10_000, "0.012 [0.010, 0.014]"),
+    (0, 1_000_000, "0.000000 [0.000000, 0.000004]"),
+    (1, 3, "0.333 [0.061, 0.792]"),
+])
+def test_intervals_are_printed_with_the_digits_they_need(k, n, text):
+    from sim.outcomes import Proportion
+
+    assert str(Proportion(k, n)) == text
+
+
+def test_counts_of_one_are_singular(capsys, tmp_path):
+    import numpy as np
+
+    from sim import api
+    from sim.outcomes import Records
+
+    assert main(["run", str(FLAGSHIP), "--replicates", "1", "--horizon", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "1 replicate, seed 1" in out and "(1 day)" in out
+    assert main(["validate", str(FLAGSHIP)]) == 0
+    assert "1 dyad," in capsys.readouterr().out
+    records = Records.empty(3)
+    records.columns["force_reciprocated"][:] = True
+    records.columns["days_to_reciprocation"][:] = np.int16(1)
+    told = str(api.RunResult(scenario.load(FLAGSHIP), 3, 1, records, 0.0))
+    assert "a median 1 day after the first" in told
