@@ -77,7 +77,7 @@ class ResultsFolder:
         self.resume = resume
         self.flag = flag
         self.say = say
-        self._handle: IO[str] | None = None
+        self._handle: IO[bytes] | None = None
 
     @property
     def lock_path(self) -> Path:
@@ -133,11 +133,12 @@ class ResultsFolder:
             handle = self._handle
             assert handle is not None
             handle.seek(0)
-            previous = handle.read()
+            previous = handle.read().decode("utf-8", "replace")
             handle.seek(0)
             handle.truncate()
             handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                     "command": " ".join(sys.argv), "since": _now()}))
+                                     "command": " ".join(sys.argv), "since": _now()}
+                                    ).encode())
             handle.flush()
         except OSError as err:
             self.release()
@@ -179,10 +180,10 @@ class ResultsFolder:
         ``release``, only test (and open the file without creating it)."""
         try:
             if release:
-                handle = open(self.lock_path, encoding="utf-8")
+                handle = open(self.lock_path, "rb")
             else:
                 fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-                handle = open(fd, "r+", encoding="utf-8")
+                handle = open(fd, "r+b")
         except FileNotFoundError:
             return
         except OSError:
@@ -193,7 +194,8 @@ class ResultsFolder:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             try:
-                holder = _holder(handle.read()) or "another process"
+                holder = _holder(handle.read().decode("utf-8", "replace")) or \
+                    "another process"
             except (OSError, ValueError):
                 holder = "another process"
             handle.close()
