@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench figures notebooks lint clean
+.PHONY: run test test-slow scorecard bench figures notebooks lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(STAMP)  ## the test suite (a few minutes)
 
 test-slow: $(STAMP)  ## load tests and long fuzzing
 	$(BIN)/python -m pytest -q -m slow
+
+scorecard: $(STAMP)  ## the model on the record: MID moments, ICB scores, history cases (a few minutes)
+	$(BIN)/crisis-sim scorecard --workers 2 --out results/scorecard
 
 bench: $(STAMP)  ## performance: the ensemble against mesa.batch_run (about 5 minutes)
 	$(BIN)/python benchmarks/bench.py

@@ -3,8 +3,9 @@
     make figures        # or: .venv/bin/python docs/figures.py
 
 Writes docs/figures/*.png from fresh runs (seed 1): the flagship's fan chart and outcome
-bars, the Goldstein series of the backtest, the generic rivalry's MID levels beside the
-base rates, and the Sobol sensitivity of the flagship (a sweep of about 15 s on 2 workers).
+bars, the Goldstein series of the backtest, the Sobol sensitivity of the flagship (a sweep of
+about 15 s on 2 workers), and the scenario discovery of experiments/paths_to_war.toml (a sweep
+of about a minute).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from sim import analysis, api, experiment, plots
+from sim import analysis, api, discovery, experiment, plots
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "figures"
@@ -23,14 +24,14 @@ def main() -> None:
     flagship = api.run(ROOT / "scenarios" / "iran_pakistan_2024.toml", 10_000, 1, keep=1000)
     save(plots.fan(flagship.scenario, flagship.trajectories), "fan_chart.png")
     save(plots.outcomes(flagship.summary, flagship.scenario.title), "outcomes.png")
-    backtest = analysis.backtest(ROOT / "scenarios", 10_000, 1)
-    save(analysis.goldstein_figure(backtest), "goldstein.png")
-    save(plots.mid_levels(backtest.generic_levels, "Generic rivalry: highest MID hostility "
-                          "level of simulated disputes"), "mid_levels.png")
+    backtest = analysis.backtest(analysis.DEFAULT_CASES, 10_000, 1)
+    save(plots.backtest_goldstein(backtest), "goldstein.png")
     with tempfile.TemporaryDirectory() as tmp:
         sweep = experiment.sweep(ROOT / "experiments" / "sensitivity.toml", Path(tmp),
                                  workers=2)
     save(plots.sensitivity(sweep.sensitivity), "sensitivity.png")
+    paths = experiment.sweep(ROOT / "experiments" / "paths_to_war.toml", workers=2)
+    save(plots.discovery(discovery.discover(paths)), "discovery.png")
 
 
 def save(figure, name: str) -> None:

@@ -19,6 +19,7 @@ _EXPORTS = {
     "run_to_precision": "sim.api",
     "story": "sim.api",
     "sweep": "sim.experiment",
+    "discover": "sim.discovery",
     "compare": "sim.analysis",
     "load_experiment": ("sim.experiment", "load"),
     "RunResult": "sim.api",

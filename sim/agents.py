@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
@@ -18,8 +18,8 @@ from sim.ladder import FORCE, HIGHEST, LOWEST, MILITARIZED, Rung
 from sim.policies import Policy
 from sim.scenario import Actor
 
-if TYPE_CHECKING:
-    from sim.model import CrisisModel, Stream
+Stream = Any
+"""A named random stream of the model's (``sim.model.Stream``): agents only draw from it."""
 
 
 def take(value: Any, index: np.ndarray | None) -> Any:
@@ -39,11 +39,14 @@ class Relation:
     rival: StateActor
     policy: Policy
     rivalry: float
+    baseline: Rung
     script: np.ndarray
     recorded_deaths: np.ndarray
     choice_stream: Stream
     force_stream: Stream
+    prepare_stream: Stream
     planned: np.ndarray | None = field(default=None, repr=False)
+    prepare_u: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
@@ -69,7 +72,7 @@ class ScenarioAgent(mesa.Agent):
     """An actor of the scenario: its specification, and its parameters (numbers, or arrays
     over the live replicates) read by name."""
 
-    def __init__(self, model: CrisisModel, spec: Actor) -> None:
+    def __init__(self, model: mesa.Model, spec: Actor) -> None:
         super().__init__(model)
         self.spec = spec
         self.id = spec.id
@@ -83,7 +86,7 @@ class StateActor(ScenarioAgent):
     """A state. Each day it chooses a rung toward each rival; it suffers deaths, which
     raise its domestic pressure and its grievance toward whoever it blames."""
 
-    def __init__(self, model: CrisisModel, spec: Actor, index: int) -> None:
+    def __init__(self, model: mesa.Model, spec: Actor, index: int) -> None:
         super().__init__(model, spec)
         self.index = index
         self.relations: list[Relation] = []
@@ -117,6 +120,7 @@ class StateActor(ScenarioAgent):
         world.pressure[self.index] *= self.pressure_decay
         for rel in self.relations:
             world.grievance[self.index, rel.rival.index] *= self.grievance_decay
+            rel.prepare_u = self.model.uniforms(rel.prepare_stream)
 
     @cached_property
     def pressure_decay(self) -> Any:
@@ -150,9 +154,15 @@ class StateActor(ScenarioAgent):
                 continue
             done = 1 + np.log1p(deaths)
             suffered = np.where(levels >= Rung.CLASHES, done, np.float32(1))
+            where = _all(at_force)
+            account = world.grievance[self.index, rel.rival.index]
+            # a proportionate answer to an open account closes it, whatever it killed
+            closes = ((account[where] > 0)
+                      & (levels >= world.offence[self.index, rel.rival.index, where])
+                      & (take(model.params["model.answer_closes"], at_force) > 0))
             rel.rival.suffer(at_force, deaths, culprit=self, harm=suffered, level=levels)
             settled = take(self.param("grievance_sensitivity"), at_force) * done
-            world.grievance[self.index, rel.rival.index, _all(at_force)] -= settled
+            account[where] = np.where(closes, np.float32(0), account[where] - settled)
             model.count_force(rel, at_force, levels, deaths)
 
     def suffer(self, index: np.ndarray | None, deaths: Any, culprit: StateActor | None = None,
@@ -164,19 +174,36 @@ class StateActor(ScenarioAgent):
         defaults to ``1 + log(1 + deaths)``, and the offence to answer in kind is at least
         ``level`` (a militant attack is answered with a limited strike on its bases).
         """
-        world = self.model.world
+        model, world = self.model, self.model.world
         hurt = np.log1p(deaths)
         where = _all(index)
         world.pressure[self.index, where] += take(self.param("pressure_sensitivity"), index) * hurt
+        if np.any(np.asarray(level) >= Rung.CLASHES):  # the state's own soldiers killed
+            world.dead[self.index, where] += np.where(np.asarray(level) >= Rung.CLASHES,
+                                                      deaths, 0)
         if culprit is not None:
             harm = 1 + hurt if harm is None else harm
             rise = take(blame, index) * take(self.param("grievance_sensitivity"), index)
             account = world.grievance[self.index, culprit.index]
             offence = world.offence[self.index, culprit.index]
+            opened = account[where] <= 0
             # an account already settled starts a new offence; an open one keeps the worst
-            offence[where] = np.where(account[where] > 0, np.maximum(offence[where], level),
-                                      level)
+            offence[where] = np.where(opened, level, np.maximum(offence[where], level))
             account[where] += rise * harm
+            toward = next((r for r in self.relations if r.rival is culprit), None)
+            if toward is not None:  # a culprit it has no relation with cannot be answered
+                ready = world.ready[self.index, culprit.index]
+                wait = model.preparation(toward.prepare_u[where], index)
+                ready[where] = np.where(opened, model.day + wait, ready[where])
+
+
+def saturate(x: np.ndarray, cap: Any) -> np.ndarray:
+    """``cap · tanh(x / cap)``: about x while x is small, never above ``cap``; a cap of 0
+    leaves x as it is."""
+    if np.ndim(cap) == 0:
+        return x if cap == 0 else np.float32(cap) * np.tanh(x / np.float32(cap))
+    capped = cap * np.tanh(x / np.where(cap > 0, cap, 1))
+    return np.where(cap > 0, capped, x).astype(np.float32)
 
 
 def _all(index: np.ndarray | None) -> Any:
@@ -229,8 +256,12 @@ class Situation:
 
     @cached_property
     def retaliation(self) -> np.ndarray:
-        """The grievance still to be answered (its positive part)."""
-        return np.maximum(self.grievance, np.float32(0))
+        """G, the value of answering in kind: the grievance still to be answered (its
+        positive part), times the leadership's private ``resolve``, once an answer is
+        prepared (from the state's ready day on)."""
+        world = self.model.world
+        ready = world.ready[self.actor.index, self.rel.rival.index] <= self.model.day
+        return np.maximum(self.grievance, np.float32(0)) * self.param("resolve") * ready
 
     @cached_property
     def aggrieved(self) -> bool:
@@ -239,16 +270,21 @@ class Situation:
 
     @cached_property
     def desired(self) -> np.ndarray:
-        """τ: the rival's rung, pushed up by hawkishness, rivalry and domestic pressure, and
-        by grievance up to the rung of the offence (retaliation in kind, not beyond)."""
+        """τ: the rival's rung, pushed up by hawkishness, rivalry and domestic pressure (its
+        rally effect saturating at ``model.rally_cap``), and by grievance up to the rung of
+        the offence (retaliation in kind, not beyond). Under an agreement, the pair's
+        pre-crisis stance instead."""
         push = self.rel.push
-        tau = self.pressure + self.rival
+        tau = saturate(self.pressure, self.model.params["model.rally_cap"]) + self.rival
         if not (isinstance(push, float) and push == 0):
             tau += push
         if self.aggrieved:
             room = np.maximum(self.offence - self.rival, 0)
             tau += np.minimum(self.retaliation, room)
-        return tau
+        agreed = self.model.world.agreed_until[self.actor.index, self.rel.rival.index]
+        if agreed.max(initial=-1) >= self.model.day:
+            tau = np.where(agreed >= self.model.day, np.float32(self.rel.baseline), tau)
+        return tau.astype(np.float32, copy=False)
 
     @property
     def reciprocity(self) -> Any:
@@ -267,16 +303,25 @@ class Situation:
 
     @property
     def force_cost(self) -> Any:
+        """F: the cost of each rung of force, scaled by the rival's share of capability,
+        raised in an election's run-up and by the state's own battle dead (casualty
+        aversion)."""
         campaign = self.model.campaign[self.actor.index, self.model.day]
         election = 1 + self.param("election_restraint") * campaign
-        return self.param("force_cost") * 2 * self.rel.rival_share * election
+        cost = self.param("force_cost") * 2 * self.rel.rival_share * election
+        dead = self.model.world.dead[self.actor.index]
+        if dead.max(initial=0) > 0:
+            cost = cost * (1 + self.param("casualty_aversion") * np.log1p(dead))
+        return cost
 
     @property
-    def nuclear_cost(self) -> Any:
-        nuclear = self.rel.rival.param("nuclear")
+    def clashes_cost(self) -> Any:
+        """The extra cost of clashes or war: nuclear deterrence N (a nuclear-armed rival)
+        less the value V of holding ground (a revisionist aim)."""
+        nuclear, holding = self.rel.rival.param("nuclear"), self.param("holding_value")
         if np.ndim(nuclear) == 0 and not nuclear:
-            return 0.0
-        return self.param("nuclear_deterrence") * nuclear
+            return -holding if np.ndim(holding) or holding else 0.0
+        return self.param("nuclear_deterrence") * nuclear - holding
 
     @cached_property
     def _mediation(self) -> tuple[Any, Any]:
@@ -311,7 +356,7 @@ class Mediator(ScenarioAgent):
     abates crises, facilitation makes the calm last).
     """
 
-    def __init__(self, model: CrisisModel, spec: Actor, index: int) -> None:
+    def __init__(self, model: mesa.Model, spec: Actor, index: int) -> None:
         super().__init__(model, spec)
         self.index = index
         self.parties = [model.state(p) for p in spec.parties]
@@ -406,7 +451,7 @@ class MilitantGroup(ScenarioAgent):
     drawn; before it, only the recorded attacks happen.
     """
 
-    def __init__(self, model: CrisisModel, spec: Actor) -> None:
+    def __init__(self, model: mesa.Model, spec: Actor) -> None:
         super().__init__(model, spec)
         self.host = model.state(spec.host) if spec.host else None
         self.targets = [model.state(t) for t in spec.targets]

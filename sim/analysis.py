@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.ladder import MID_LEVELS
+from sim import api, events, record, targets
+from sim import scenario as scenarios
+from sim.errors import InputError
 from sim.outcomes import DEESCALATED, OUTCOMES, Z95, Proportion
 
 # --------------------------------------------------------------------------- paired differences
@@ -154,9 +157,6 @@ def compare(scenario: str | Path | Any, *, variant: str | None = None,
             horizon: int | None = None) -> Comparison:
     """Run a scenario and an alternative (a variant, ``set`` overrides, or another scenario
     file) on the same random numbers and report paired differences."""
-    from sim import api
-    from sim.errors import InputError
-
     if sum(x is not None and x != {} for x in (variant, set, against)) != 1:
         raise InputError("compare: give exactly one alternative: --variant, --set or --against")
     base = api.resolve(scenario, None, None, branch, horizon)
@@ -186,75 +186,17 @@ def compare(scenario: str | Path | Any, *, variant: str | None = None,
 # --------------------------------------------------------------------------- Sobol indices
 
 
-@dataclass(frozen=True)
-class SobolIndices:
-    """First-order and total Sobol indices of one output, with 95% bootstrap intervals.
-
-    ``noise_share`` is the part of the output's variance across design points that the
-    Monte-Carlo error of each point's estimate alone would produce (binomial variance over
-    replicates); indices are only meaningful when it is small.
-    """
-
-    factors: list[str]
-    first_order: np.ndarray
-    first_order_ci: np.ndarray
-    total_order: np.ndarray
-    total_order_ci: np.ndarray
-    noise_share: float = math.nan
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "noise_share": self.noise_share,
-            "indices": {f: {"first_order": float(self.first_order[i]),
-                            "first_order_ci": [float(x) for x in self.first_order_ci[:, i]],
-                            "total_order": float(self.total_order[i]),
-                            "total_order_ci": [float(x) for x in self.total_order_ci[:, i]]}
-                        for i, f in enumerate(self.factors)},
-        }
-
-
-def sobol_indices(outputs: np.ndarray, n: int, factors: list[str], seed: int = 1,
-                  replicates: int | None = None, resamples: int = 999) -> SobolIndices:
-    """Sobol indices from outputs at a Saltelli design (A, B, AB_1 … AB_d; see
-    :func:`sim.experiment.design_matrix`), by ``scipy.stats.sobol_indices``, with percentile
-    bootstrap intervals (``scipy.stats.bootstrap``, seeded) over the base sample."""
-    from scipy import stats
-
-    d = len(factors)
-    y = np.asarray(outputs, float)
-    if y.shape != (n * (d + 2),):
-        raise ValueError(f"expected {n * (d + 2)} outputs for n={n}, d={d}, got {y.shape}")
-    f_a, f_b, f_ab = y[:n], y[n:2 * n], y[2 * n:].reshape(d, n)
-
-    def indices(rows: np.ndarray) -> np.ndarray:
-        rows = np.asarray(rows, int)
-        res = stats.sobol_indices(func={"f_A": f_a[rows][None], "f_B": f_b[rows][None],
-                                        "f_AB": f_ab[:, rows][:, None]}, n=len(rows))
-        return np.concatenate([np.ravel(res.first_order), np.ravel(res.total_order)])
-
-    point = indices(np.arange(n))
-    if np.var(np.concatenate([f_a, f_b])) == 0:
-        ci = np.zeros((2, 2 * d))
-    else:
-        boot = stats.bootstrap((np.arange(n),), indices, vectorized=False, method="percentile",
-                               n_resamples=resamples, rng=np.random.default_rng(seed))
-        ci = np.vstack([boot.confidence_interval.low, boot.confidence_interval.high])
-    noise = math.nan
-    if replicates:
-        total = np.var(y)
-        noise = float(np.mean(y * (1 - y) / replicates) / total) if total > 0 else math.inf
-    return SobolIndices(list(factors), point[:d], ci[:, :d], point[d:], ci[:, d:], noise)
-
-
 # --------------------------------------------------------------------------- backtests
 
-HISTORICAL = ("iran_pakistan_2024.toml", "history/india_pakistan_2019.toml",
-              "history/us_iran_2020.toml", "history/kargil_1999.toml")
-GENERIC = "teaching/generic_rivalry.toml"
-BASE_RATE_WAR = 0.025
-"""P(war | use of force) for post-1945 MIDs (COW MID 4.3; parameter-sources §3): the
-trivial forecast the backtest scores the model against."""
-MID_POST_1945 = {2: 0.022, 3: 0.267, 4: 0.693, 5: 0.018}
+DEFAULT_CASES = ("scenarios/iran_pakistan_2024.toml", "scenarios/history")
+"""What ``crisis-sim backtest`` scores when given no paths: the flagship and the history
+cases."""
+
+
+def base_rate_war() -> float:
+    """P(war | use of force) among post-1945 MID 5.0 disputes, from the shipped record: the
+    trivial forecast the scenario backtest scores the model against."""
+    return targets.core_moments(record.disputes())["war_given_force"]
 
 
 @dataclass
@@ -273,7 +215,8 @@ class Case:
 
     def as_dict(self) -> dict[str, Any]:
         h = self.happened
-        return {"scenario": self.crisis.id, "branch": self.crisis.branch.isoformat(),
+        return {"scenario": self.crisis.id, "path": self.crisis.path,
+                "branch": self.crisis.branch.isoformat(),
                 "p_war": self.p_war.as_dict(), "p_reciprocated": self.reciprocated.as_dict(),
                 "median_days_to_deescalation": self.days_to_deescalation,
                 "median_days_to_reciprocation": self.days_to_reciprocation,
@@ -284,12 +227,13 @@ class Case:
 
 @dataclass
 class Backtest:
-    """The model against history and the MID base rates."""
+    """The model against history, scenario file by scenario file."""
 
     replicates: int
     seed: int
     cases: list[Case]
-    generic_levels: np.ndarray
+    skipped: list[str]
+    base_rate: float
     goldstein: dict[str, Any]
     elapsed_s: float
 
@@ -304,45 +248,30 @@ class Backtest:
         """Brier score of P(war): the model's, and always forecasting the base rate."""
         wars = np.array([c.happened.war for c in self.cases], float)
         model = np.array([c.p_war.p for c in self.cases])
-        return float(np.mean((model - wars) ** 2)), float(np.mean((BASE_RATE_WAR - wars) ** 2))
+        return (float(np.mean((model - wars) ** 2)),
+                float(np.mean((self.base_rate - wars) ** 2)))
 
     @property
     def log_score(self) -> tuple[float, float]:
         """Mean log probability given to what happened (higher is better)."""
-        base = [np.log(BASE_RATE_WAR if c.happened.war else 1 - BASE_RATE_WAR)
+        base = [np.log(self.base_rate if c.happened.war else 1 - self.base_rate)
                 for c in self.cases]
         return (float(np.mean([np.log(self._smoothed(c)) for c in self.cases])),
                 float(np.mean(base)))
 
-    @property
-    def mid_distribution(self) -> dict[int, Proportion]:
-        disputes = self.generic_levels[self.generic_levels >= 2]
-        return {level: Proportion(int(np.sum(disputes == level)), len(disputes))
-                for level in MID_POST_1945}
-
-    @property
-    def total_variation(self) -> float:
-        """Total-variation distance between the simulated and the MID distributions."""
-        shares = self.mid_distribution
-        return 0.5 * sum(abs(shares[k].p - v) for k, v in MID_POST_1945.items())
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "replicates": self.replicates, "seed": self.seed,
-            "cases": [c.as_dict() for c in self.cases],
+            "cases": [c.as_dict() for c in self.cases], "skipped": self.skipped,
             "brier": {"model": self.brier[0], "base_rate": self.brier[1]},
             "log_score": {"model": self.log_score[0], "base_rate": self.log_score[1]},
-            "base_rate_war": BASE_RATE_WAR,
-            "generic_rivalry_mid": {"simulated": {str(k): v.as_dict() for k, v in
-                                                  self.mid_distribution.items()},
-                                    "mid_v4_3_post_1945": {str(k): v for k, v in
-                                                           MID_POST_1945.items()},
-                                    "total_variation": self.total_variation},
+            "base_rate_war": self.base_rate,
             "elapsed_s": round(self.elapsed_s, 3),
         }
 
     def __str__(self) -> str:
-        lines = [f"Backtest: {len(self.cases)} historical crises, {self.replicates:,} "
+        lines = [f"Backtest: {len(self.cases)} historical "
+                 f"{'crisis' if len(self.cases) == 1 else 'crises'}, {self.replicates:,} "
                  f"replicates each (seed {self.seed}), from each scenario's branch", "",
                  f"{'crisis (branch)':34s}{'P(war) [95% interval]':24s}{'war?':6s}"
                  f"{'P(reciprocated)':17s}{'recip.?':9s}{'days to de-escalation':>22s}"
@@ -358,67 +287,70 @@ class Backtest:
                          f"{actual:>8}")
         model, base = self.brier
         lines += ["", f"Brier score of P(war) (lower is better): model {model:.4f}, always "
-                  f"the MID base rate ({BASE_RATE_WAR:.1%}) {base:.4f}"]
+                  f"the MID 5.0 base rate ({self.base_rate:.1%}) {base:.4f}"]
         model, base = self.log_score
         lines.append(f"Log score of P(war) (higher is better):   model {model:.3f}, base rate "
                      f"{base:.3f}")
-        lines += ["", "Generic rivalry: highest MID hostility level among simulated disputes "
-                  "beside MID v4.3 (onset after 1945)"]
-        for level, share in self.mid_distribution.items():
-            lines.append(f"  {level} {MID_LEVELS[level]:16s} simulated {share}   "
-                         f"MID {MID_POST_1945[level]:.3f}")
-        lines.append(f"  total-variation distance {self.total_variation:.3f} "
-                     f"({self.mid_distribution[2].n:,} disputes)")
+        if self.skipped:
+            lines.append(f"Skipped (no [outcome] table): {', '.join(self.skipped)}")
         lines.append(f"\nSimulated in {self.elapsed_s:.1f} s.")
         return "\n".join(lines)
 
 
-def backtest(scenarios: str | Path = "scenarios", replicates: int = 10_000, seed: int = 1,
-             goldstein_paths: int = 1000) -> Backtest:
-    """Run each historical scenario from its branch, the generic rivalry, and the
-    flagship's daily Goldstein series; see :class:`Backtest`."""
-    from sim import api, events
-    from sim.errors import InputError
+def scenario_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """The scenario files to backtest: files as given, and every ``*.toml`` under each
+    directory (sorted) that has an ``[outcome]`` table; returns (files, skipped)."""
+    files, skipped = [], []
+    for given in [paths] if isinstance(paths, str | Path) else paths:
+        path = Path(given)
+        if path.is_dir():
+            for found in sorted(path.rglob("*.toml")):
+                doc = scenarios.read_toml(found)[0]
+                (files if "outcome" in doc else skipped).append(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or directory; give scenario files or "
+                             "directories of them")
+    return files, [str(p) for p in skipped]
 
-    root = Path(scenarios)
-    missing = [name for name in (*HISTORICAL, GENERIC) if not (root / name).is_file()]
-    if missing:
-        raise InputError(f"--scenarios {root}: missing {', '.join(missing)}; run from the "
-                         "repository root or give the scenarios directory")
+
+def backtest(paths: str | Path | Iterable[str | Path] = DEFAULT_CASES, replicates: int = 10_000,
+             seed: int = 1, goldstein_paths: int = 1000, progress: Any = None,
+             sets: dict[str, Any] | None = None) -> Backtest:
+    """Run each scenario file from its branch (with the overrides ``sets``, if any) and
+    score P(war) against what happened; keep the first case's daily Goldstein series (the
+    record beside the simulated ensemble)."""
+    files, skipped = scenario_files(paths)
+    if not files:
+        raise InputError(f"backtest: no scenario with an [outcome] table in {paths}; "
+                         "allowed: scenario files that say what happened")
     start = time.perf_counter()
-    cases = []
-    for name in HISTORICAL:
-        keep = min(goldstein_paths, replicates) if name == HISTORICAL[0] else 0
-        result = api.run(root / name, replicates, seed, keep=keep)
+    cases, goldstein = [], {}
+    for i, path in enumerate(files):
+        keep = min(goldstein_paths, replicates) if i == 0 else 0
+        result = api.run(path, replicates, seed, keep=keep, set=sets or None)
         if result.scenario.outcome is None:
-            raise InputError(f"{root / name}: no [outcome] table: the backtest needs to "
-                             "know what happened")
+            raise InputError(f"{path}: no [outcome] table: the backtest needs to know what "
+                             "happened")
         s = result.summary
         cases.append(Case(result.scenario, s.outcomes["war"], s.force_reciprocated,
                           s.days_to_deescalation.median, s.days_to_reciprocation.median))
         if keep:
-            crisis, paths = result.scenario, result.trajectories
-            branch = crisis.day(crisis.branch)
-            replayed = events.daily_goldstein(crisis, events.recorded(crisis, crisis.branch))
-            runs = np.stack([events.daily_goldstein(crisis, events.simulated(crisis, paths, k))
-                             for k in range(paths.rung.shape[2])], axis=1)
-            runs[: branch + 1] = replayed[: branch + 1, None]
-            record = events.daily_goldstein(crisis, events.recorded(crisis))
-            goldstein = {"crisis": crisis, "record": record, "simulated": runs,
-                         "dates": [crisis.date(d) for d in range(crisis.days)]}
-    generic = api.run(root / GENERIC, replicates, seed).records["mid_hostility"]
-    return Backtest(replicates, seed, cases, generic, goldstein, time.perf_counter() - start)
+            goldstein = _goldstein(result)
+        if progress is not None:
+            progress(1)
+    return Backtest(replicates, seed, cases, skipped, base_rate_war(), goldstein,
+                    time.perf_counter() - start)
 
 
-def goldstein_figure(result: Backtest) -> Any:
-    """The flagship's daily Goldstein sum: the record beside the simulated ensemble."""
-    from sim import plots
-
-    g = result.goldstein
-    crisis = g["crisis"]
-    first = max(0, crisis.day(crisis.branch) - 21)
-    last = min(crisis.days, crisis.day(crisis.branch) + 45)
-    history = [(crisis.date(d), g["record"][d]) for d in range(first, last) if g["record"][d]]
-    return plots.goldstein(history, g["dates"][first:last], g["simulated"][first:last],
-                           crisis.branch, f"{crisis.title}\ndaily Goldstein sum: the record "
-                           f"beside {g['simulated'].shape[1]:,} simulated futures")
+def _goldstein(result: Any) -> dict[str, Any]:
+    crisis, paths = result.scenario, result.trajectories
+    branch = crisis.day(crisis.branch)
+    replayed = events.daily_goldstein(crisis, events.recorded(crisis, crisis.branch))
+    runs = np.stack([events.daily_goldstein(crisis, events.simulated(crisis, paths, k))
+                     for k in range(paths.rung.shape[2])], axis=1)
+    runs[: branch + 1] = replayed[: branch + 1, None]
+    record_ = events.daily_goldstein(crisis, events.recorded(crisis))
+    return {"crisis": crisis, "record": record_, "simulated": runs,
+            "dates": [crisis.date(d) for d in range(crisis.days)]}

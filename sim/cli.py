@@ -57,6 +57,20 @@ def _fraction(flag: str):
     return parse
 
 
+def _probability(flag: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not 0 < value <= 1:
+            raise argparse.ArgumentTypeError(f"{text} is not above 0 and at most 1")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crisis-sim", description="Agent-based simulation of interstate "
                      "crisis escalation.")
@@ -121,14 +135,55 @@ def build_parser() -> argparse.ArgumentParser:
                          help="with --out: replace a comparison saved there, or write into "
                               "a folder holding other files")
 
-    backtest = sub.add_parser("backtest", help="the model against history and MID base rates")
-    backtest.add_argument("--scenarios", default="scenarios",
-                          help="the scenarios directory (default: ./scenarios)")
-    backtest.add_argument("--replicates", type=_positive_int("replicates"), default=10_000)
+    backtest = sub.add_parser(
+        "backtest", help="score the model's forecasts: scenario files, or the ICB crises")
+    backtest.add_argument("paths", nargs="*", metavar="PATH",
+                          help="scenario files or directories of them, each with an [outcome] "
+                               "table (default: the flagship and scenarios/history)")
+    backtest.add_argument("--icb", nargs="*", metavar="FILE",
+                          help="score the ICB crises instead: the system- and actor-level "
+                               "files of ICB v14 format, in that order (default: the shipped "
+                               "development set)")
+    backtest.add_argument("--replicates", type=_positive_int("replicates"),
+                          help="per case (default 10,000 a scenario, 2,000 an ICB crisis)")
     backtest.add_argument("--seed", type=_positive_int("seed", 0), default=1)
+    backtest.add_argument("--workers", type=_positive_int("workers"), default=1,
+                          help="processes for --icb (default 1; same numbers)")
+    backtest.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                          help="with --icb: override a parameter in every crisis, e.g. "
+                               "model.settle_rate=0 (repeatable)")
     backtest.add_argument("--json", action="store_true", help="print one JSON object")
     backtest.add_argument("--plot", metavar="FILE",
-                          help="also draw the flagship's daily Goldstein series")
+                          help="also draw the first scenario's daily Goldstein series, or with "
+                               "--icb the reliability diagram")
+
+    targets = sub.add_parser("targets", help="the MID 5.0 moments the model is judged by")
+    targets.add_argument("--json", action="store_true", help="print one JSON object")
+
+    calibrate = sub.add_parser("calibrate", help="the model's MID moments beside the record's")
+    calibrate.add_argument("--check", action="store_true", required=True,
+                           help="simulate every post-1945 MID with the current defaults and "
+                                "print each moment beside its target, with z-scores")
+    calibrate.add_argument("--replicates", type=_positive_int("replicates"), default=100,
+                           help="per dispute (default 100)")
+    calibrate.add_argument("--seed", type=_positive_int("seed", 0), default=1)
+    calibrate.add_argument("--workers", type=_positive_int("workers"), default=1)
+    calibrate.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                           help="override a parameter in every dispute (repeatable)")
+    calibrate.add_argument("--json", action="store_true", help="print one JSON object")
+    calibrate.add_argument("--plot", metavar="FILE", help="also draw the moment comparison")
+
+    card = sub.add_parser("scorecard", help="the whole scorecard: MID moments, ICB scores and "
+                          "the history cases; writes a report")
+    card.add_argument("--out", default="results/scorecard", metavar="DIR",
+                      help="where to write report.md, scorecard.json and the figures "
+                           "(default results/scorecard)")
+    card.add_argument("--replicates", type=_positive_int("replicates"), default=2000,
+                      help="per ICB crisis (default 2,000; MID disputes get a twentieth)")
+    card.add_argument("--seed", type=_positive_int("seed", 0), default=1)
+    card.add_argument("--workers", type=_positive_int("workers"), default=1)
+    card.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                      help="override a parameter in every case (repeatable): an ablation")
 
     events = sub.add_parser("events", help="the replayed history and one simulated "
                             "continuation as CAMEO/Goldstein event records (CSV)")
@@ -148,6 +203,38 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--y", help="heatmap: the parameter up (default: the second)")
     plot.add_argument("--by", help="sweep: one line per value of this parameter")
     plot.add_argument("--outcome", default="war", choices=("war", "deescalated", "ongoing"))
+
+    discover = sub.add_parser("discover", help="scenario discovery over a sweep: PRIM boxes "
+                              "and a classification tree of the inputs that lead to war")
+    discover.add_argument("results", help="a results directory written by `crisis-sim sweep`")
+    discover.add_argument("--outcome", default="war",
+                          help="war (default), deescalated or ongoing")
+    discover.add_argument("--threshold", type=_probability("threshold"), metavar="P",
+                          help="a design point is of interest when its P(outcome) >= P "
+                               "(default 0.1)")
+    discover.add_argument("--cases", default="points",
+                          help="points (default: each design point is a case) or replicates "
+                               "(each replicate, of interest when it ended in the outcome)")
+    discover.add_argument("--peel-alpha", type=_fraction("peel-alpha"), default=0.05,
+                          help="share of the box's cases peeled off per step (default 0.05)")
+    discover.add_argument("--paste-alpha", type=_fraction("paste-alpha"), default=0.05,
+                          help="share pasted back per step (default 0.05)")
+    discover.add_argument("--mass-min", type=_probability("mass-min"), default=0.05,
+                          help="smallest share of the cases a box may hold (default 0.05)")
+    discover.add_argument("--boxes", type=_positive_int("boxes"), default=2,
+                          help="boxes to look for, each among the cases the earlier left out "
+                               "(default 2)")
+    discover.add_argument("--resamples", type=_positive_int("resamples", 0), default=20,
+                          help="PRIM runs on random halves of the cases, for the boxes' "
+                               "stability (default 20; 0 skips it)")
+    discover.add_argument("--tree-depth", type=_positive_int("tree-depth"), default=3,
+                          help="levels of the classification tree (default 3)")
+    discover.add_argument("--seed", type=_positive_int("seed", 0), default=1,
+                          help="seed of the resampling (default 1)")
+    discover.add_argument("--json", action="store_true", help="print one JSON object")
+    discover.add_argument("--plot", metavar="FILE",
+                          help="also draw the trade-off curves, the box limits and the tree "
+                               "(PNG, SVG or PDF)")
 
     validate = sub.add_parser("validate", help="check scenario and experiment files")
     validate.add_argument("files", nargs="+")
@@ -355,18 +442,133 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Bar:
+    """A progress bar on standard error when it is a terminal, drawn from the first report
+    (``bar(done, total)``), for work that learns its size as it starts."""
+
+    def __init__(self, unit: str, quiet: bool = False) -> None:
+        self.unit, self.on, self.bar = unit, not quiet and sys.stderr.isatty(), None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.on:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit=f" {self.unit}", dynamic_ncols=True,
+                            smoothing=0.1)
+        self.bar.update(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _executor(workers: int) -> Any:
+    from sim.executors import InProcess, make_executor
+
+    return InProcess() if workers == 1 else make_executor("local", workers)
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     from sim import analysis
 
     _check_figure(args.plot)
-    result = analysis.backtest(args.scenarios, args.replicates, args.seed)
+    if args.icb is not None:
+        if args.paths:
+            raise InputError("backtest: give scenario paths or --icb, not both")
+        if len(args.icb) not in (0, 2):
+            raise InputError(f"--icb: expected two files (system level, actor level), got "
+                             f"{len(args.icb)}; allowed: none (the shipped set) or two")
+        result = _icb(args.icb, args.replicates or 2000, args.seed, args.workers, args.json,
+                      _overrides(args))
+        plot = lambda: _plots().reliability_diagram(result.reliability())  # noqa: E731
+    else:
+        if args.workers != 1 or args.set:
+            raise InputError(f"{'--workers' if args.workers != 1 else '--set'}: only with "
+                             "--icb (scenario files run one by one, as written)")
+        result = analysis.backtest(args.paths or analysis.DEFAULT_CASES,
+                                   args.replicates or 10_000, args.seed)
+        plot = lambda: _plots().backtest_goldstein(result)  # noqa: E731
     if args.json:
         _print_json(result.as_dict())
     else:
         print(result)
     if args.plot:
         _plots()
-        _save(analysis.goldstein_figure(result), args.plot)
+        _save(plot(), args.plot)
+    return 0
+
+
+def _icb(files: list[str], replicates: int, seed: int, workers: int, quiet: bool,
+         sets: dict[str, Any]) -> Any:
+    from sim import scorecard
+
+    bar = _Bar("crises", quiet)
+    with _executor(workers) as executor:
+        result = scorecard.icb_backtest(files or None, replicates, seed, executor=executor,
+                                        progress=bar, sets=sets)
+    bar.close()
+    return result
+
+
+def _mid(replicates: int, seed: int, workers: int, quiet: bool, sets: dict[str, Any]) -> Any:
+    from sim import scorecard
+
+    bar = _Bar("cases", quiet)
+    with _executor(workers) as executor:
+        result = scorecard.mid_check(replicates, seed, executor=executor, progress=bar,
+                                     sets=sets)
+    bar.close()
+    return result
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from sim import targets
+
+    result = targets.mid_targets()
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        print(result)
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    _check_figure(args.plot)
+    result = _mid(args.replicates, args.seed, args.workers, args.json, _overrides(args))
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        print(result)
+    if args.plot:
+        _save(_plots().moment_comparison(result.comparison), args.plot)
+    return 0
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sim import analysis, scorecard
+    from sim.experiment import write_atomic, write_json
+
+    out = Path(args.out)
+    sets = _overrides(args)
+    mid = _mid(max(1, args.replicates // 20), args.seed, args.workers, False, sets)
+    print(mid, "\n", flush=True)
+    icb = _icb([], args.replicates, args.seed, args.workers, False, sets)
+    print(icb, "\n", flush=True)
+    history = analysis.backtest(analysis.DEFAULT_CASES, 10_000, args.seed, sets=sets)
+    print(history)
+    plots = _plots()
+    out.mkdir(parents=True, exist_ok=True)
+    _save(plots.moment_comparison(mid.comparison), str(out / "moments.png"))
+    _save(plots.reliability_diagram(icb.reliability()), str(out / "reliability.png"))
+    write_json(out / "scorecard.json", {"mid": mid.as_dict(), "icb": icb.as_dict(),
+                                        "history": history.as_dict()})
+    report = scorecard.report(mid, icb, history)
+    write_atomic(out / "report.md", lambda p: p.write_text(report))
+    print(f"\nWrote {out / 'report.md'}, scorecard.json, moments.png, reliability.png")
     return 0
 
 
@@ -439,6 +641,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    from sim import discovery
+
+    _check_figure(args.plot)
+    found = discovery.discover(args.results, args.outcome, args.threshold, cases=args.cases,
+                               peel_alpha=args.peel_alpha, paste_alpha=args.paste_alpha,
+                               mass_min=args.mass_min, boxes=args.boxes,
+                               resamples=args.resamples, tree_depth=args.tree_depth,
+                               seed=args.seed)
+    if args.json:
+        _print_json(found.as_dict())
+    else:
+        print(found)
+    if args.plot:
+        _save(_plots().discovery(found), args.plot)
+    return 0
+
+
 def _is_experiment(path: str) -> bool:
     """Whether a file that parses is an experiment file (it has an [experiment] table)."""
     from sim import scenario
@@ -475,7 +695,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep,
             "compare": cmd_compare, "plot": cmd_plot, "backtest": cmd_backtest,
-            "events": cmd_events}
+            "events": cmd_events, "targets": cmd_targets, "calibrate": cmd_calibrate,
+            "scorecard": cmd_scorecard, "discover": cmd_discover}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -848,7 +848,7 @@ class Sweep:
         return table
 
     def sensitivity(self, table: Any) -> dict[str, Any]:
-        from sim.analysis import sobol_indices
+        from sim.sensitivity import sobol_indices
 
         e = self.experiment
         n = e.samples

@@ -114,8 +114,10 @@ class Stream:
 class World:
     """The state of every live replicate; the last axis of each array is the replicate."""
 
-    FIELDS = ("rung", "pressure", "grievance", "offence", "battle_deaths", "strike_deaths",
-              "attack_deaths", "max_rung", "onset", "first_force", "calm", "status", "mediated",
+    FIELDS = ("rung", "pressure", "grievance", "offence", "ready", "dead", "agreed_until",
+              "militarized_days", "agreement_day", "battle_deaths", "strike_deaths",
+              "attack_deaths", "max_rung", "onset", "last_militarized", "first_force", "calm",
+              "status", "mediated",
               "mediating", "first_hot", "last_hot")
 
     def __init__(self, n: int, states: int, mediators: int) -> None:
@@ -124,11 +126,17 @@ class World:
         self.pressure = np.zeros((states, n), FLOAT)
         self.grievance = np.zeros((states, states, n), FLOAT)
         self.offence = np.zeros((states, states, n), np.int8)
+        self.ready = np.zeros((states, states, n), np.int16)
+        self.dead = np.zeros((states, n), FLOAT)
+        self.agreed_until = np.full((states, states, n), -1, np.int16)
+        self.militarized_days = np.zeros((states, states, n), np.int16)
+        self.agreement_day = np.full(n, NEVER, np.int16)
         self.battle_deaths = np.zeros(n, FLOAT)
         self.strike_deaths = np.zeros(n, FLOAT)
         self.attack_deaths = np.zeros(n, FLOAT)
         self.max_rung = np.zeros(n, np.int8)
         self.onset = np.full(n, NEVER, np.int16)
+        self.last_militarized = np.full(n, NEVER, np.int16)
         self.first_force = np.full((2, n), NEVER, np.int16)
         self.calm = np.zeros(n, np.int16)
         self.status = np.full(n, ONGOING, np.int8)
@@ -224,6 +232,12 @@ class CrisisModel(mesa.Model):
         self.states = [StateActor(self, spec, i) for i, spec in enumerate(states)]
         self._state = {s.id: s for s in self.states}
         self.relations = self._relations()
+        self.pairs = [(rel, back) for rel in self.relations for back in self.relations
+                      if back.actor is rel.rival and back.rival is rel.actor
+                      and rel.actor.index < rel.rival.index]
+        """Each dyad once, as its two relations."""
+        self.settle_streams = [self.stream(f"settle:{rel.actor.id}-{rel.rival.id}")
+                               for rel, _ in self.pairs]
         self.front_change, self.campaign = self._schedules()
         self.mediators = [
             (GreatPower if spec.kind == "great_power" else Mediator)(self, spec, m)
@@ -236,6 +250,10 @@ class CrisisModel(mesa.Model):
             self.world.rung[rel.actor.index, rel.rival.index] = rel.script[0]
         a, b = (self._state[x] for x in crisis.focus)
         self.focal = (a.index, b.index)
+        self.baseline = tuple(next(r.baseline for r in self.relations if r.actor is x
+                                   and r.rival is y) for x, y in ((a, b), (b, a)))
+        """The focal pair's pre-crisis stances (at least normal relations): de-escalation
+        is a return to them."""
         self.records = Records.empty(replicates)
         self._ended = 0
         self.trajectories = self._start_trace(trace)
@@ -260,40 +278,18 @@ class CrisisModel(mesa.Model):
         for dyad in self.crisis.dyads:
             for i, (x, y) in enumerate(((dyad.a, dyad.b), (dyad.b, dyad.a))):
                 actor, rival = self._state[x], self._state[y]
-                script, deaths = self._record(actor.id, rival.id, dyad.initial[i])
+                script, deaths = self.crisis.recorded(actor.id, rival.id, dyad.initial[i])
                 rel = Relation(
                     actor=actor, rival=rival,
                     policy=policies.get(actor.spec.policy)(self.replicates),
-                    rivalry=dyad.rivalry, script=script, recorded_deaths=deaths,
+                    rivalry=dyad.rivalry, baseline=max(Rung.NORMAL, dyad.initial[i]),
+                    script=script, recorded_deaths=deaths,
                     choice_stream=self.stream(f"choice:{x}->{y}"),
-                    force_stream=self.stream(f"force:{x}->{y}"))
+                    force_stream=self.stream(f"force:{x}->{y}"),
+                    prepare_stream=self.stream(f"prepare:{x}->{y}"))
                 actor.relations.append(rel)
                 out.append(rel)
         return out
-
-    def _record(self, actor: str, target: str, initial: Rung) -> tuple[np.ndarray, np.ndarray]:
-        """The rung ``actor`` held toward ``target`` each day by the record, and the deaths
-        its recorded actions caused. A stance holds until the next action; a use of force
-        lasts its ``days`` (default 1), after which the stance before it returns."""
-        days = self.crisis.days + 1
-        script = np.empty(days, np.int8)
-        deaths = np.zeros(days)
-        by_day: dict[int, list[Event]] = {}
-        for e in self.crisis.events:
-            if e.kind == "action" and e.actor == actor and e.target == target:
-                by_day.setdefault(self.crisis.day(e.date), []).append(e)
-        stance, force, force_until = int(initial), int(initial), -1
-        for day in range(days):
-            for e in by_day.get(day, []):
-                deaths[day] += e.deaths
-                if e.rung >= FORCE:
-                    if day > force_until or e.rung > force:
-                        force = int(e.rung)
-                    force_until = max(force_until, day + (e.days or 1) - 1)
-                else:
-                    stance = int(e.rung)
-            script[day] = force if day <= force_until else stance
-        return script, deaths
 
     def _schedules(self) -> tuple[np.ndarray, np.ndarray]:
         """Per state and day: the change in its number of other fronts, and whether it is
@@ -340,6 +336,7 @@ class CrisisModel(mesa.Model):
             state.use_force()
         for mediator in self.mediators:
             mediator.engage()
+        self.settle()
         if self.day >= self.branch_day:
             self.detect_outcomes()
         self.record_day()
@@ -385,11 +382,85 @@ class CrisisModel(mesa.Model):
                 index, deaths = index[salient], deaths[salient]
         host = group.host if group is not None else None
         blame = group.param("attribution") if group is not None else 0.0
+        if host is not None and host is not target:
+            agreed = self.world.agreed_until[target.index, host.index]
+            if agreed.max(initial=-1) >= self.day:  # an agreement damps the blame
+                damped = 1 - self.params["model.agreement_blame"] * (agreed >= self.day)
+                blame = blame * damped  # over the live replicates; suffer takes its own
         target.suffer(index, deaths, culprit=host, blame=blame)
 
+    def preparation(self, u: np.ndarray, index: np.ndarray | None) -> np.ndarray:
+        """Days until a state is ready to answer an offence, from one uniform each: the next
+        day with probability ``prompt_answer``, else 1 + an exponential number of days with
+        mean ``preparation_days`` (its quantile at the rescaled uniform)."""
+        prompt = take(self.params["model.prompt_answer"], index)
+        mean = take(self.params["model.preparation_days"], index)
+        later = np.clip((u - prompt) / np.maximum(1 - prompt, 1e-9), 0, 1 - 1e-7)
+        wait = np.ceil(-mean * np.log1p(-later))
+        return np.where(u < prompt, 1, 1 + np.minimum(wait, 10_000)).astype(np.int16)
+
+    def settle(self) -> None:
+        """Agreements: each militarized pair agrees to step down together with a daily
+        hazard 1 - exp(-λ) (docs/ODD.md §7.8). On agreement force stops at once (both
+        sides at downgrade at most), both aim at their pre-crisis stance for
+        ``agreement_days``, their grievances shrink by ``agreement_relief``, and blame for
+        militant attacks is damped; a use of force by either side breaks the deal."""
+        w, p, day = self.world, self.params, self.day
+        for (rel, back), stream in zip(self.pairs, self.settle_streams, strict=True):
+            a, b = rel.actor.index, rel.rival.index
+            u = self.uniforms(stream)
+            hottest = np.maximum(w.rung[a, b], w.rung[b, a])
+            hot = hottest >= MILITARIZED
+            days = w.militarized_days[a, b]
+            days[:] = np.where(hot, days + 1, 0)
+            w.militarized_days[b, a] = days
+            agreed = w.agreed_until[a, b] >= day
+            broken = agreed & (hottest >= FORCE)
+            if broken.any():
+                w.agreed_until[a, b][broken] = -1
+                w.agreed_until[b, a][broken] = -1
+            rate = p["model.settle_rate"]
+            if self.replaying or (np.ndim(rate) == 0 and rate == 0) or not hot.any():
+                continue
+            chance = -np.expm1(-self.settlement_rate(rel, back, days))
+            settles = np.flatnonzero(hot & ~agreed & (u < chance))
+            if settles.size == 0:
+                continue
+            for x, y in ((a, b), (b, a)):
+                w.rung[x, y, settles] = np.minimum(w.rung[x, y, settles], Rung.DOWNGRADE)
+                w.agreed_until[x, y, settles] = day + take(p["model.agreement_days"], settles)
+                w.grievance[x, y, settles] *= 1 - take(p["model.agreement_relief"], settles)
+            if (a, b) in (self.focal, self.focal[::-1]):
+                first = w.agreement_day[settles]
+                w.agreement_day[settles] = np.where(first == NEVER,
+                                                    day - self.branch_day, first)
+
+    def settlement_rate(self, rel: Relation, back: Relation, days: np.ndarray) -> np.ndarray:
+        """λ = settle_rate · (1 + settle_mediation · L) · (1 + settle_face · [no account
+        open]) · (1 + settle_learning · days / 30) · exp(-settle_pressure · (P_a + P_b +
+        |G_a - G_b| / 5)), with L the leverage over the pair of the mediators active
+        today."""
+        w, p = self.world, self.params
+        a, b = rel.actor.index, rel.rival.index
+        leverage: Any = 0.0
+        for mediator in self.mediators:
+            if {rel.actor.id, rel.rival.id} <= set(mediator.spec.parties) and mediator.engaged:
+                mean = (mediator.param(f"leverage.{rel.actor.id}")
+                        + mediator.param(f"leverage.{rel.rival.id}")) / 2
+                leverage = leverage + mean * w.mediating[mediator.index]
+        g_a, g_b = np.maximum(w.grievance[a, b], 0), np.maximum(w.grievance[b, a], 0)
+        face = (g_a <= 0) & (g_b <= 0)
+        strain = w.pressure[a] + w.pressure[b] + np.abs(g_a - g_b) / 5
+        return (p["model.settle_rate"] * (1 + p["model.settle_mediation"] * leverage)
+                * (1 + p["model.settle_face"] * face)
+                * (1 + p["model.settle_learning"] * days / 30)
+                * np.exp(-p["model.settle_pressure"] * strain))
+
+
+
     def observe(self) -> None:
-        """Note the highest rung, the dispute's onset and each side's first use of force in
-        the focal dyad."""
+        """Note the highest rung, the dispute's onset, the last militarized day and each
+        side's first use of force in the focal dyad."""
         w = self.world
         a, b = self.focal
         day = self.day - self.branch_day
@@ -398,6 +469,7 @@ class CrisisModel(mesa.Model):
             first = w.first_force[side]
             first[(first == NEVER) & (rung >= FORCE)] = day
         w.onset[(w.onset == NEVER) & (w.max_rung >= MILITARIZED)] = day
+        w.last_militarized[np.maximum(w.rung[a, b], w.rung[b, a]) >= MILITARIZED] = day
 
     def detect_outcomes(self) -> None:
         """War at the battle-death threshold; de-escalation after ``deescalation_days``
@@ -406,7 +478,7 @@ class CrisisModel(mesa.Model):
         a, b = self.focal
         ongoing = w.status == ONGOING
         war = ongoing & (w.battle_deaths >= self.params["model.war_threshold"])
-        calm_today = ((w.rung[a, b] <= Rung.NORMAL) & (w.rung[b, a] <= Rung.NORMAL)
+        calm_today = ((w.rung[a, b] <= self.baseline[0]) & (w.rung[b, a] <= self.baseline[1])
                       & (w.max_rung >= MILITARIZED))
         w.calm = np.where(calm_today, w.calm + 1, 0).astype(np.int16)
         deescalated = ongoing & ~war & (w.calm >= self.params["model.deescalation_days"])
@@ -430,6 +502,13 @@ class CrisisModel(mesa.Model):
         rec["max_rung"][rows] = w.max_rung[index]
         onset = w.onset[index]
         rec["days_to_dispute"][rows] = np.where(onset < NEVER, onset, NO_DAY)
+        last = w.last_militarized[index]
+        rec["days_to_militarized_end"][rows] = np.where(
+            (onset < NEVER) & (status != ONGOING), last, NO_DAY)
+        agreed = w.agreement_day[index]
+        rec["days_to_agreement"][rows] = np.where(agreed < NEVER, agreed, NO_DAY)
+        rec["dispute_days"][rows] = np.where(
+            onset < NEVER, w.last_militarized[index].astype(np.int32) - onset + 1, NO_DAY)
         rec["mid_hostility"][rows] = mid_hostility(w.max_rung[index], status)
         first = w.first_force[:, index]
         both = (first < NEVER).all(axis=0)

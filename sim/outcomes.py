@@ -26,6 +26,14 @@ COLUMNS: dict[str, tuple[type, str]] = {
     "outcome_day": (np.int16, "days after the branch when the outcome was decided"),
     "days_to_dispute": (np.int16, "days after the branch when the focal dyad first reached "
                         "posture or above, a militarized dispute (negative: before the branch)"),
+    "dispute_days": (np.int16, "days from the dispute's onset to the last day either side "
+                     "of the focal dyad stood at posture or above (MID duration; at most the "
+                     "horizon)"),
+    "days_to_militarized_end": (np.int16, "days after the branch to the last day either "
+                                "side stood at posture or above, once the outcome was decided "
+                                "(as MID dates a dispute's end)"),
+    "days_to_agreement": (np.int16, "days after the branch to the focal pair's first "
+                          "agreement to step down together"),
     "days_to_deescalation": (np.int16, "days after the branch to the first of the calm "
                              "days that ended the crisis"),
     "max_rung": (np.int8, "highest rung either side of the focal dyad reached"),
@@ -40,7 +48,8 @@ COLUMNS: dict[str, tuple[type, str]] = {
     "mediated": (np.bool_, "a mediator was active on some day"),
 }
 
-DAY_COLUMNS = ("days_to_dispute", "days_to_deescalation", "days_to_reciprocation")
+DAY_COLUMNS = ("days_to_dispute", "dispute_days", "days_to_militarized_end",
+               "days_to_agreement", "days_to_deescalation", "days_to_reciprocation")
 
 Z95 = 1.959963984540054
 

@@ -261,6 +261,22 @@ STATE: dict[str, Param] = {
         "added to the cost multiplier of using force during an election's run-up window",
         "Gaubatz 1991 (fewer wars late in the electoral cycle); ×0.7-0.9 hazard "
         "(parameter-sources §5, judgment)"),
+    "resolve": Param(
+        Distribution("lognormal", (1.0, 0.75)), 0, 20, "multiplier",
+        "the leadership's private resolve: how much it values answering a grievance in "
+        "kind (multiplies G), drawn per replicate so the rival cannot know it",
+        "Fearon 1994, 1995 (private resolve); Signorino & Tarar 2006 (deterrence with "
+        "private information); spread σ = 0.75 judgment"),
+    "casualty_aversion": Param(
+        0.15, 0, 5, "per log(1 + deaths)",
+        "rise of the state's cost of force with its own battle dead: F × (1 + this × "
+        "log(1 + dead)); 0 switches it off", "Gartner 2008 (support falls with casualties, "
+        "in proportion to their log); magnitude judgment"),
+    "holding_value": Param(
+        0.0, 0, 50, UTILITY,
+        "value of each day the state holds ground it has taken (at clashes or above): a "
+        "revisionist aim; 0 for none", "scenario facts (Altman 2017, faits accomplis; "
+        "Vasquez & Henehan 2001, territory), magnitude judgment"),
 }
 
 MEDIATOR: dict[str, Param] = {
@@ -347,6 +363,64 @@ MODEL: dict[str, Param] = {
     "front_burden": Param(
         0.5, 0, 10, "multiplier", "added to the cost multiplier per other active front",
         "judgment"),
+    "answer_closes": Param(
+        1, 0, 1, "flag",
+        "whether a proportionate answer (force at the offence's rung or above) closes the "
+        "answering state's account whatever it killed; off, the harm ledger is kept",
+        "Leng 1993 (reciprocated exchanges end); judgment", flag=True),
+    "prompt_answer": Param(
+        0.61, 0, 1, "share",
+        "share of offences the victim is ready to answer the next day; the others take a "
+        "preparation time drawn from an exponential distribution", "MID 5.0 incidents "
+        "1992-2014: 100 of 164 reciprocated first uses of force were answered within a day "
+        "(data/reference, computed by sim.targets)"),
+    "preparation_days": Param(
+        85.0, 1, 3650, DAYS, "mean preparation time of an answer that is not prompt",
+        "MID 5.0 incidents: of the 62 later answers, a third came within 30 days and "
+        "two-thirds within 90 (an exponential with mean ≈ 80-90 days)"),
+    "rally_cap": Param(
+        2.0, 0, 10, RUNGS,
+        "ceiling of the push domestic pressure puts on the desired rung, reached smoothly: "
+        "cap × tanh(pressure / cap); 0 switches the ceiling off",
+        "judgment: rally effects are bounded and short (Mueller 1973; Baker & Oneal 2001)"),
+    "settle_rate": Param(
+        0.002, 0, 1, "per day",
+        "daily hazard that a militarized pair agrees to step down together, before its "
+        "modifiers; 0 switches settlement off", "MID 5.0: 13.3% of post-1945 disputes "
+        "ended in a negotiated or imposed settlement; over the median dispute of force "
+        "(41 days) that is λ ≈ -ln(1 - 0.133)/41 ≈ 0.0035 a day, about half of it taken "
+        "as the modifiers' (Beardsley et al. 2006, Slantchev 2003, Filson & Werner 2002; "
+        "docs/ODD.md §7.8)"),
+    "settle_mediation": Param(
+        3.0, 0, 50, "per unit of leverage",
+        "rise of the settlement hazard per unit of active mediators' leverage",
+        "Beardsley et al. 2006, Wilkenfeld et al. 2003 (mediated crises end in agreement "
+        "more often); magnitude judgment"),
+    "settle_face": Param(
+        1.0, 0, 50, "relative rise",
+        "rise of the settlement hazard once neither side has a grievance left to answer "
+        "(face saved)", "judgment (Leng 1993: reciprocated moves end crises)"),
+    "settle_learning": Param(
+        0.5, 0, 50, "per 30 days",
+        "rise of the settlement hazard per month of militarized dispute (fighting "
+        "reveals what each side would pay)", "Slantchev 2003; Filson & Werner 2002 "
+        "(direction); magnitude judgment"),
+    "settle_pressure": Param(
+        0.5, 0, 10, "per rung",
+        "fall of the settlement hazard with the two sides' domestic pressure and the "
+        "imbalance of their grievances: × exp(-this × (P_a + P_b + |G_a - G_b| / 5))",
+        "Tomz 2007 (audience costs of backing down); magnitude judgment"),
+    "agreement_days": Param(
+        30.0, 1, 3650, DAYS,
+        "term of an agreement: the days over which both sides aim at their pre-crisis "
+        "stance and blame for militant attacks is damped", "judgment", integer=True),
+    "agreement_relief": Param(
+        0.8, 0, 1, "share", "share of both sides' grievances an agreement dissolves",
+        "judgment (Beardsley 2008: agreements that settle grievances last)"),
+    "agreement_blame": Param(
+        0.5, 0, 1, "share",
+        "fall of the blame put on a host state for militant attacks during an agreement",
+        "judgment (the January 2024 joint statement named 'common enemies')"),
 }
 
 KINDS: dict[str, dict[str, Param]] = {

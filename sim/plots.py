@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.ladder import FORCE, MID_LEVELS, Rung
+from sim.ladder import FORCE, Rung
 from sim.outcomes import OUTCOMES, Proportion, Summary
 
 ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = (
@@ -24,10 +24,6 @@ OUTCOME_STYLE = {"war": (VERMILLION, "//"), "deescalated": (BLUE, ".."),
                  "ongoing": ("#999999", "xx")}
 OUTCOME_LABEL = {"war": "war", "deescalated": "de-escalated", "ongoing": "ongoing"}
 SIDE_STYLE = [(BLUE, "-", "o"), (ORANGE, "--", "s"), (GREEN, "-.", "^"), (PURPLE, ":", "D")]
-
-MID_BASE_RATES = {2: 0.022, 3: 0.267, 4: 0.693, 5: 0.018}
-"""Highest hostility level of post-1945 MIDs (COW MID v4.3, onset 1946 or later, N = 1,605):
-threat 2.2%, display 26.7%, use of force 69.3%, war 1.8%."""
 
 
 def _figure(width: float = 8, height: float = 4.5, rows: int = 1, cols: int = 1,
@@ -109,10 +105,8 @@ def fan(crisis: Any, trajectories: Any, before: int = 14, title: str | None = No
     relations = trajectories.relations
     fig, axes = _figure(10, 3.2 * len(relations) + 0.8, rows=len(relations), sharex=True,
                         squeeze=False)
-    from sim.model import CrisisModel
-
-    record = CrisisModel(crisis, 1, 0)  # the record, as the model replays it
-    scripts = {rel.label: rel.script for rel in record.relations}
+    scripts = {f"{x}->{y}": crisis.recorded(x, y, d.initial[i])[0]  # as the model replays it
+               for d in crisis.dyads for i, (x, y) in enumerate(((d.a, d.b), (d.b, d.a)))}
     for ax, (r, label) in zip(axes[:, 0], enumerate(relations), strict=True):
         paths = held[first:crisis.days, r, :].astype(float)
         q05, q25, q50, q75, q95 = np.percentile(paths, [5, 25, 50, 75, 95], axis=1)
@@ -304,30 +298,6 @@ def comparison(compared: Any) -> Figure:
     return fig
 
 
-def mid_levels(levels: np.ndarray, title: str = "Highest MID hostility level") -> Figure:
-    """The distribution of the highest MID hostility level among simulated disputes beside
-    the post-1945 MID base rates."""
-    disputes = levels[levels >= 2]
-    n = len(disputes)
-    fig, ax = _figure(7, 4.2)
-    x = np.arange(2, 6)
-    simulated = [Proportion(int(np.sum(disputes == level)), n) for level in x]
-    ax.bar(x - 0.2, [p.p for p in simulated], width=0.4, color=BLUE, edgecolor=BLACK,
-           label=f"simulated ({n:,} disputes)")
-    ax.errorbar(x - 0.2, [p.p for p in simulated],
-                yerr=np.array([_interval(p) for p in simulated]).T, fmt="none", color=BLACK,
-                capsize=3)
-    ax.bar(x + 0.2, [MID_BASE_RATES[level] for level in x], width=0.4, color=ORANGE,
-           hatch="//", edgecolor=BLACK, label="MID v4.3, onset after 1945")
-    ax.set_xticks(x, [f"{level} {MID_LEVELS[level]}" for level in x])
-    ax.set_ylabel("share of disputes")
-    ax.set_xlabel("highest hostility level reached")
-    ax.set_title(title)
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
 def goldstein(history: Sequence[tuple[Any, float]], dates: Sequence[Any],
               simulated: np.ndarray, branch: Any, title: str) -> Figure:
     """The daily Goldstein sum of the recorded events beside the simulated ensemble's
@@ -356,3 +326,214 @@ def overview(result: Any) -> Figure:
     if result.trajectories is None:
         return outcomes(result.summary, result.scenario.title)
     return fan(result.scenario, result.trajectories)
+
+
+# --------------------------------------------------------------------------- scores
+
+FORECASTER_STYLE = [(BLUE, "-", "o"), (ORANGE, "--", "s"), (GREEN, "-.", "^"),
+                    (PURPLE, ":", "D"), (VERMILLION, (0, (5, 1, 1, 1)), "v")]
+
+
+def reliability_diagram(tables: dict[str, Any],
+                        title: str = "Reliability: forecast against what happened") -> Figure:
+    """Observed frequency against mean forecast per bin with 95% Wilson bars, one series per
+    forecaster (``tables``: name → :func:`sim.scores.reliability` table), the diagonal of
+    perfect calibration, and under it how many cases fell in each bin."""
+    fig, (ax, counts) = _figure(7, 7.5, rows=2, sharex=True,
+                                gridspec_kw={"height_ratios": [3, 1]})
+    ax.plot([0, 1], [0, 1], color="#777777", lw=1, ls=":", label="perfectly calibrated")
+    for i, (name, table) in enumerate(tables.items()):
+        colour, style, marker = FORECASTER_STYLE[i % len(FORECASTER_STYLE)]
+        x, y = table["mean_forecast"], table["observed"]
+        ax.errorbar(x, y, yerr=[y - table["ci_low"], table["ci_high"] - y], color=colour,
+                    ls=style, marker=marker, ms=6, lw=1.6, capsize=3,
+                    label=f"{name} ({int(table['n'].sum()):,} cases)")
+        edges, heights = _bin_steps(table)
+        counts.stairs(heights, edges, color=colour, ls=style, lw=1.6, label=name)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("observed share of events (95% Wilson interval)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    counts.set_ylabel("cases per bin")
+    counts.set_xlabel("forecast probability (points: bin mean; steps: bin extent)")
+    fig.tight_layout()
+    return fig
+
+
+def _bin_steps(table: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Edges and heights for a step outline of the bins' counts, 0 over empty stretches."""
+    edges = np.unique(np.concatenate([table["low"], table["high"]]))
+    heights = np.zeros(len(edges) - 1)
+    for low, n in zip(table["low"], table["n"], strict=True):
+        heights[np.searchsorted(edges, low)] = n
+    return edges, heights
+
+
+def moment_comparison(comparison: Any,
+                      title: str = "Simulated moments against the record") -> Figure:
+    """Each moment on the scale of its z-score: the record at 0 with its 95% interval, the
+    simulated moment at z with its own 95% interval (both in units of the combined standard
+    error), the band |z| < 1.96 shaded, and the raw numbers written beside each row.
+    ``comparison`` is a :class:`sim.scores.MomentComparison`."""
+    table = comparison.table
+    names = list(table.index)
+    m = len(names)
+    fig, ax = _figure(10, 2 + 0.42 * m)
+    y = np.arange(m)[::-1]
+    combined = np.sqrt(table["observed_se"] ** 2 + table["simulated_se"] ** 2).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        obs_half = 1.96 * table["observed_se"].to_numpy() / combined
+        sim_half = 1.96 * table["simulated_se"].to_numpy() / combined
+    z = table["z"].to_numpy()
+    ax.axvspan(-1.96, 1.96, color="#eeeeee", zorder=0, label="|z| < 1.96")
+    ax.axvline(0, color=BLACK, lw=0.8)
+    ax.errorbar(np.zeros(m), y + 0.13, xerr=obs_half, fmt="s", color=BLACK, mfc="white",
+                capsize=3, label="record (target), 95% interval")
+    ax.errorbar(z, y - 0.13, xerr=sim_half, fmt="o", color=BLUE, capsize=3,
+                label="simulated, 95% interval")
+    far = np.abs(z) > 1.96
+    ax.plot(z[far], y[far] - 0.13, "o", color=VERMILLION, ms=8, mfc="none", mew=1.5,
+            label="outside the band")
+    ax.set_yticks(y, names)
+    ax.set_ylim(-0.7, m - 0.1)
+    limit = max(3.0, float(np.nanmax(np.abs(z) + sim_half, initial=0)) * 1.08)
+    ax.set_xlim(-limit, limit)
+    for row, (_, r) in zip(y, table.iterrows(), strict=True):
+        ax.annotate(f"{r['observed']:.3g} ± {r['observed_se']:.2g}  vs  "
+                    f"{r['simulated']:.3g} ± {r['simulated_se']:.2g}   z = {r['z']:+.1f}",
+                    (1.01, row), xycoords=("axes fraction", "data"), va="center",
+                    fontsize=8, family="monospace", annotation_clip=False)
+    ax.set_xlabel("z = (simulated − record) / combined standard error")
+    ax.set_title(f"{title}\nsquared Mahalanobis distance {comparison.joint_distance:.1f} on "
+                 f"{comparison.df} df, p = {comparison.p_value:.2g}")
+    ax.annotate("record ± SE  vs  simulated ± SE", (1.01, m - 0.55),
+                xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
+                family="monospace", weight="bold", annotation_clip=False)
+    height = fig.get_figheight()
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=4, fontsize=8,
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.45 / height, 1, 1))
+    return fig
+
+
+def backtest_goldstein(backtest: Any) -> Figure:
+    """The first backtested scenario's daily Goldstein sum: the record beside the simulated
+    ensemble (``backtest``: a :class:`sim.analysis.Backtest`)."""
+    g = backtest.goldstein
+    crisis = g["crisis"]
+    first = max(0, crisis.day(crisis.branch) - 21)
+    last = min(crisis.days, crisis.day(crisis.branch) + 45)
+    history = [(crisis.date(d), g["record"][d]) for d in range(first, last) if g["record"][d]]
+    return goldstein(history, g["dates"][first:last], g["simulated"][first:last],
+                     crisis.branch, f"{crisis.title}\ndaily Goldstein sum: the record "
+                     f"beside {g['simulated'].shape[1]:,} simulated futures")
+
+
+# --------------------------------------------------------------------------- scenario discovery
+
+
+def _tradeoff_on(ax: Any, box: Any, title: str) -> None:
+    steps = box.trajectory
+    coverage = np.array([s.coverage for s in steps])
+    density = np.array([s.density for s in steps])
+    restricted = np.array([s.restricted for s in steps])
+    ax.plot(coverage, density, color="#999999", lw=1, zorder=1)
+    points = ax.scatter(coverage, density, c=restricted, cmap="cividis", edgecolor=BLACK,
+                        s=28, zorder=2)
+    chosen = steps[box.chosen]
+    ax.scatter([chosen.coverage], [chosen.density], s=180, facecolor="none",
+               edgecolor=VERMILLION, lw=2.5, zorder=3, label=f"chosen: step {box.chosen}")
+    bar = ax.figure.colorbar(points, ax=ax, label="inputs restricted")
+    bar.set_ticks(range(int(restricted.min()), int(restricted.max()) + 1))
+    ax.set_xlabel("coverage: share of all cases of interest in the box")
+    ax.set_ylabel("density: share of the box's cases of interest")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title(title)
+
+
+def _p_value(p: float) -> str:
+    return f"{p:.0e}" if p > 0 else "<1e-300"
+
+
+def _limits_on(ax: Any, box: Any, title: str) -> None:
+    limits = box.limits
+    y = np.arange(len(limits))[::-1]
+    for row, lim in zip(y, limits, strict=True):
+        span = lim.range_high - lim.range_low
+        low, high = ((lim.low - lim.range_low) / span, (lim.high - lim.range_low) / span)
+        ax.barh(row, 1, left=0, height=0.5, color="#eeeeee", edgecolor="#999999")
+        colour = VERMILLION if lim.restricted else "#bbbbbb"
+        ax.barh(row, high - low, left=low, height=0.5, color=colour, edgecolor=BLACK,
+                hatch="" if lim.restricted else "..")
+        ax.text(low, row + 0.3, f"{lim.low:.3g}", ha="center", va="bottom", fontsize=7)
+        ax.text(high, row + 0.3, f"{lim.high:.3g}", ha="center", va="bottom", fontsize=7)
+        qp = ", ".join(f"{side} {_p_value(v)}" for side, v in (("qp low", lim.qp_low),
+                                                                 ("qp high", lim.qp_high))
+                       if v is not None)
+        if qp:
+            ax.text(1.02, row, qp, va="center", fontsize=7)
+    ax.set_yticks(y, [f"{_label(lim.input)}\n[{lim.range_low:.3g}, {lim.range_high:.3g}]"
+                      for lim in limits], fontsize=8)
+    ax.set_xlim(0, 1.45)
+    ax.set_xticks([0, 0.5, 1], ["low end", "middle", "high end"])
+    ax.set_xlabel("each input's range over the design (grey); the box (red, restricted)")
+    ax.set_ylim(-0.7, len(limits) - 0.1)
+    ax.set_title(title)
+
+
+def _tree_on(ax: Any, found: Any) -> None:
+    from sklearn.tree import plot_tree
+
+    plot_tree(found.tree.model, ax=ax, feature_names=[_label(i) for i in found.cases.inputs],
+              class_names=["other", "of interest"], filled=True, impurity=False,
+              proportion=True, rounded=True, fontsize=7)
+    ax.set_title(f"Classification tree (depth {found.tree.depth}): share of each node's "
+                 f"{found.per} by class ({found.of_interest} is 'of interest')")
+
+
+def tradeoff(found: Any, box: int = 1) -> Figure:
+    """The coverage–density trade-off along box ``box``'s peeling and pasting trajectory,
+    each step coloured by how many inputs it restricts, the chosen step circled."""
+    fig, ax = _figure(6.5, 5)
+    _tradeoff_on(ax, found.boxes[box - 1], f"PRIM box {box}: {found.of_interest}")
+    fig.tight_layout()
+    return fig
+
+
+def box_limits(found: Any, box: int = 1) -> Figure:
+    """Box ``box``'s limits on each input against the input's range, with quasi-p values."""
+    fig, ax = _figure(8, 1.2 + 0.7 * len(found.cases.inputs))
+    b = found.boxes[box - 1].step
+    _limits_on(ax, found.boxes[box - 1], f"Box {box}: coverage {b.coverage:.2f}, density "
+               f"{b.density:.2f}")
+    fig.tight_layout()
+    return fig
+
+
+def tree(found: Any) -> Figure:
+    """The classification tree of a scenario discovery."""
+    fig, ax = _figure(12, 6)
+    _tree_on(ax, found)
+    fig.tight_layout()
+    return fig
+
+
+def discovery(found: Any) -> Figure:
+    """Scenario discovery at a glance: each PRIM box's trade-off curve and limits, and the
+    classification tree below."""
+    rows = len(found.boxes)
+    fig = plt.figure(figsize=(14, 4.8 * rows + 6.5))
+    grid = fig.add_gridspec(rows + 1, 2, height_ratios=[4.8] * rows + [6.5],
+                            width_ratios=[1, 1.25])
+    for i, box in enumerate(found.boxes):
+        b = box.step
+        _tradeoff_on(fig.add_subplot(grid[i, 0]), box,
+                     f"PRIM box {i + 1}: trade-off ({found.of_interest})")
+        _limits_on(fig.add_subplot(grid[i, 1]), box, f"Box {i + 1}: coverage "
+                   f"{b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f}")
+    _tree_on(fig.add_subplot(grid[rows, :]), found)
+    fig.tight_layout()
+    return fig

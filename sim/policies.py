@@ -59,7 +59,7 @@ class Situation(Protocol):
     inertia: Any               # a, weight of the cost of changing stance
     escalation_cost: Any       # c, daily cost of each rung above normal
     force_cost: Any            # F, extra cost of each rung from limited strike up
-    nuclear_cost: Any          # N, extra cost of rungs >= clashes (0 unless the rival is nuclear)
+    clashes_cost: Any          # N - V: nuclear deterrence less the value of holding ground
     stepdown_bonus: Any        # b, mediation's reward per rung stepped down
     escalation_penalty: Any    # m, manipulative mediation's charge per rung stepped up
 
@@ -168,8 +168,9 @@ class QuantalResponse(Policy):
     current rung, w the weight of reciprocity, a
     inertia (the cost of changing stance, which damps the echo of pure reciprocity), c the
     daily cost of each rung of hostility above normal relations, F the extra cost of each
-    rung of force, N nuclear
-    deterrence,
+    rung of force (rising with the state's own dead), N nuclear deterrence less the value of
+    holding ground (a revisionist aim), G scaled by the leadership's private resolve and
+    available once an answer is prepared,
     b mediation's reward for stepping down and m a manipulative mediator's charge for
     stepping up. β is how deliberate the leadership is: β → ∞ is the best response, β = 0 a
     uniform choice among the reachable rungs.
@@ -216,7 +217,8 @@ class QuantalResponse(Policy):
         if s.aggrieved:  # + G at rungs that answer the offence (a grievance implies one)
             who = np.flatnonzero(s.grievance > 0)
             if 10 * len(who) < len(own):  # few: work on them alone
-                grievance, short, part = s.grievance[who], s.offence[who] - own[who], rows[:, who]
+                grievance = s.retaliation[who]
+                short, part = s.offence[who] - own[who], rows[:, who]
             else:
                 grievance, short, part = s.retaliation, s.offence - own, rows
             for row, offset in zip(part, OFFSETS, strict=True):
@@ -237,7 +239,7 @@ class QuantalResponse(Policy):
         same in every replicate are folded into a cached 5 × 8 table gathered by the
         current rung; those drawn per replicate are added after."""
         coefficients = (s.reciprocity + s.inertia, s.escalation_cost, s.force_cost,
-                        s.nuclear_cost)
+                        s.clashes_cost)
         key = tuple(float(c) if np.ndim(c) == 0 else None for c in coefficients)
         table = self._tables.get(key)
         if table is None:

@@ -19,11 +19,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from sim import policies
 from sim.errors import InputError
-from sim.ladder import Rung
+from sim.ladder import FORCE, Rung
 from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Param, Value
 
 MAX_BYTES = 1 << 20
@@ -243,6 +244,30 @@ class Scenario:
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
 
+    def recorded(self, actor: str, target: str, initial: Rung) -> tuple[np.ndarray, np.ndarray]:
+        """The rung ``actor`` held toward ``target`` each day by the record, and the deaths
+        its recorded actions caused. A stance holds until the next action; a use of force
+        lasts its ``days`` (default 1), after which the stance before it returns."""
+        days = self.days + 1
+        script = np.empty(days, np.int8)
+        deaths = np.zeros(days)
+        by_day: dict[int, list[Event]] = {}
+        for e in self.events:
+            if e.kind == "action" and e.actor == actor and e.target == target:
+                by_day.setdefault(self.day(e.date), []).append(e)
+        stance, force, force_until = int(initial), int(initial), -1
+        for day in range(days):
+            for e in by_day.get(day, []):
+                deaths[day] += e.deaths
+                if e.rung >= FORCE:
+                    if day > force_until or e.rung > force:
+                        force = int(e.rung)
+                    force_until = max(force_until, day + (e.days or 1) - 1)
+                else:
+                    stance = int(e.rung)
+            script[day] = force if day <= force_until else stance
+        return script, deaths
+
     def of_kind(self, *kinds: str) -> list[Actor]:
         return [a for a in self.actors if a.kind in kinds]
 
@@ -311,6 +336,14 @@ def load(path: str | Path, variant: str | None = None, sets: dict[str, Any] | No
     if horizon is not None:
         sets["scenario.horizon"] = horizon
     return _build(doc, str(path), digest, text, variant, sets, ())
+
+
+def from_document(doc: dict, name: str) -> Scenario:
+    """Validate a scenario given as a document (what a TOML file parses to), e.g. one a
+    template wrote; ``name`` stands for the file in messages. Raises
+    :class:`~sim.errors.InputError` listing every problem."""
+    digest = hashlib.sha256(repr(sorted(doc.items(), key=str)).encode()).hexdigest()
+    return _build(doc, name, digest, "", None, {}, ())
 
 
 def parse_set(assignment: str) -> tuple[str, Any]:

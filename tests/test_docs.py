@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from sim import policies
 from sim.ladder import Rung
 from sim.parameters import KINDS, MODEL, Distribution
@@ -76,17 +78,38 @@ def test_readme_shows_what_make_run_prints():
     assert shown.rstrip() == printed
 
 
-def test_readme_commands_run_as_written(tmp_path):
+SCORECARD_COMMANDS = ("backtest --icb", "calibrate --check")
+"""README commands that simulate the whole record (a minute or two each): run by the slow
+test below, from `make test-slow`."""
+
+
+def _readme_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines()
+            if line.startswith(".venv/bin/crisis-sim")]
+
+
+def _run_as_written(command: str, tmp_path) -> None:
     import shlex
     import subprocess
     import sys
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
-    commands = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()
-                if line.startswith(".venv/bin/crisis-sim")]
+    words = shlex.split(command.replace("results/", f"{tmp_path}/"))
+    done = subprocess.run([sys.executable, "-m", "sim.cli", *words[1:]], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, (command, done.stderr)
+
+
+def test_readme_commands_run_as_written(tmp_path):
+    commands = [c for c in _readme_commands() if not any(s in c for s in SCORECARD_COMMANDS)]
     assert len(commands) >= 5
     for command in commands:
-        words = shlex.split(command.replace("results/", f"{tmp_path}/"))
-        done = subprocess.run([sys.executable, "-m", "sim.cli", *words[1:]], cwd=ROOT,
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, (command, done.stderr)
+        _run_as_written(command, tmp_path)
+
+
+@pytest.mark.slow
+def test_readme_scorecard_commands_run_as_written(tmp_path):
+    commands = [c for c in _readme_commands() if any(s in c for s in SCORECARD_COMMANDS)]
+    assert len(commands) == len(SCORECARD_COMMANDS)
+    for command in commands:
+        _run_as_written(command, tmp_path)

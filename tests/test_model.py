@@ -78,7 +78,8 @@ def test_war_needs_the_battle_death_threshold(duel):
 def test_deescalation_needs_seven_calm_days_after_a_militarized_dispute(duel):
     calm = CrisisModel(duel("dove", "dove", initial="normal"), 50, 1).run()
     assert (calm["outcome"] == ONGOING).all()  # never militarized: nothing to de-escalate
-    tense = CrisisModel(duel("dove", "dove", initial="posture"), 50, 1).run()
+    no_deals = {"model.settle_rate": 0}  # the rule alone, without agreements (§7.8)
+    tense = CrisisModel(duel("dove", "dove", initial="posture").override(no_deals), 50, 1).run()
     assert (tense["outcome"] == DEESCALATED).all()
     # from posture a dove reaches normal on day 2 (two rungs a day from 4); calm from day 2
     assert (tense["days_to_deescalation"] == 2).all() and (tense["outcome_day"] == 8).all()
@@ -197,7 +198,7 @@ def test_float32_state_changes_no_estimate_beyond_monte_carlo_error(flagship, mo
         p1, p2 = np.mean(single["outcome"] == code), np.mean(double["outcome"] == code)
         pooled = (p1 + p2) / 2
         se = np.sqrt(2 * pooled * (1 - pooled) / n)
-        assert abs(p1 - p2) < 4 * se, (code, p1, p2)
+        assert abs(p1 - p2) <= 4 * se, (code, p1, p2)  # (0 and 0 when neither has any)
     d1 = single["days_to_deescalation"][single["outcome"] == DEESCALATED]
     d2 = double["days_to_deescalation"][double["outcome"] == DEESCALATED]
     assert stats.mannwhitneyu(d1, d2).pvalue > 0.001

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from sim import analysis, api, events, scenario
+from sim import analysis, api, events, plots, scenario
 from sim.cli import main
 from sim.ladder import goldstein
 
@@ -31,26 +31,32 @@ def test_kargil_is_a_cow_war_in_the_record():
 
 @pytest.fixture(scope="module")
 def backtest():
-    return analysis.backtest(ROOT / "scenarios", replicates=2000, seed=1, goldstein_paths=200)
+    return analysis.backtest([FLAGSHIP, ROOT / "scenarios" / "history"], replicates=2000,
+                             seed=1, goldstein_paths=200)
 
 
 def test_backtest_scores_against_the_base_rate(backtest):
     assert [c.crisis.id for c in backtest.cases] == [
-        "iran_pakistan_2024", "india_pakistan_2019", "us_iran_2020", "kargil_1999"]
+        "iran_pakistan_2024", "india_pakistan_2019", "kargil_1999", "us_iran_2020"]
     wars = np.array([c.happened.war for c in backtest.cases])
     p = np.array([c.p_war.p for c in backtest.cases])
+    base = backtest.base_rate
+    assert base == pytest.approx(29 / 1224, abs=5e-5)  # MID 5.0, war | force, post-1945
     assert backtest.brier[0] == pytest.approx(np.mean((p - wars) ** 2))
-    assert backtest.brier[1] == pytest.approx(np.mean((0.025 - wars) ** 2))
-    assert backtest.log_score[1] == pytest.approx(np.mean(np.log(np.where(wars, 0.025,
-                                                                         0.975))))
+    assert backtest.brier[1] == pytest.approx(np.mean((base - wars) ** 2))
+    assert backtest.log_score[1] == pytest.approx(np.mean(np.log(np.where(wars, base,
+                                                                         1 - base))))
     assert np.isfinite(backtest.log_score[0])  # smoothed: 0 of n is not scored impossible
 
 
-def test_generic_rivalry_mid_distribution_and_distance(backtest):
-    shares = backtest.mid_distribution
-    assert sum(s.k for s in shares.values()) == shares[2].n > 0
-    tv = 0.5 * sum(abs(shares[k].p - v) for k, v in analysis.MID_POST_1945.items())
-    assert backtest.total_variation == pytest.approx(tv)
+def test_backtest_takes_files_and_directories(tmp_path):
+    files, skipped = analysis.scenario_files(ROOT / "scenarios")
+    assert FLAGSHIP in files and len(files) == 4
+    assert skipped == [str(ROOT / "scenarios" / "teaching" / "generic_rivalry.toml")]
+    one = analysis.backtest(ROOT / "scenarios" / "history" / "kargil_1999.toml", 200, 1)
+    assert [c.crisis.id for c in one.cases] == ["kargil_1999"]
+    with pytest.raises(scenario.InputError, match="no scenario with an"):
+        analysis.backtest(ROOT / "scenarios" / "teaching", 100, 1)
 
 
 def test_goldstein_series_replays_history_to_the_branch(backtest):
@@ -60,7 +66,7 @@ def test_goldstein_series_replays_history_to_the_branch(backtest):
     record = g["record"]
     assert np.allclose(g["simulated"][: branch + 1], record[: branch + 1, None])
     assert record[crisis.day(crisis.branch)] == pytest.approx(-10 - 2)  # strike 195, protest 111
-    assert analysis.goldstein_figure(backtest).axes[0].get_legend() is not None
+    assert plots.backtest_goldstein(backtest).axes[0].get_legend() is not None
 
 
 def test_events_csv_codes_history_and_one_continuation(tmp_path):
@@ -89,8 +95,8 @@ def test_simulated_events_follow_the_path():
 
 
 def test_cli_backtest_json(capsys):
-    assert main(["backtest", "--replicates", "500", "--json", "--scenarios",
-                 str(ROOT / "scenarios")]) == 0
+    assert main(["backtest", "--replicates", "500", "--json", str(FLAGSHIP),
+                 str(ROOT / "scenarios" / "history")]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert len(out["cases"]) == 4 and "total_variation" in out["generic_rivalry_mid"]
-    assert main(["backtest", "--scenarios", "/nonexistent"]) == 2
+    assert len(out["cases"]) == 4 and out["base_rate_war"] == pytest.approx(29 / 1224, 1e-3)
+    assert main(["backtest", "/nonexistent"]) == 2
