@@ -73,7 +73,8 @@ def damage_file(path: Path, data, out: Path) -> str:
         name = data.draw(st.sampled_from(["blocks-00000-00001 copy.parquet",
                                           "blocks-00001-00002.parquet",
                                           "blocks-00000-00010.parquet", path.name + ".bak"]))
-        shutil.copyfile(path, path.with_name(name))
+        if name != path.name:
+            shutil.copyfile(path, path.with_name(name))
     else:  # another file of the same kind in its place
         blocks = sorted(out.rglob("blocks-*.parquet"))
         other = data.draw(st.sampled_from(blocks)) if blocks else None

@@ -278,10 +278,13 @@ def test_a_killed_sweep_leaves_no_worker_running(write, tmp_path, how):
     below = _descendants(process.pid)
     assert len(below) >= 3, below  # the fork server, its workers (and a resource tracker)
     os.kill(process.pid, how)
+    killed = time.monotonic()
     status = process.wait(timeout=60)
     deadline = time.monotonic() + 20
     while any(_alive(pid) for pid in below) and time.monotonic() < deadline:
         time.sleep(0.1)
+    print(f"\n{how.name}: {len(below)} processes below the sweep, all gone "
+          f"{time.monotonic() - killed:.1f} s after the signal")
     left = [pid for pid in below if _alive(pid)]
     for pid in left:  # do not leave them to the next test
         os.kill(pid, signal.SIGKILL)
