@@ -211,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="war (default), deescalated or ongoing")
     discover.add_argument("--threshold", type=_probability("threshold"), metavar="P",
                           help="a design point is of interest when its P(outcome) >= P "
-                               "(default 0.1)")
+                               "(default 0.024, the MID war share of disputes with force)")
     discover.add_argument("--cases", default="points",
                           help="points (default: each design point is a case) or replicates "
                                "(each replicate, of interest when it ended in the outcome)")

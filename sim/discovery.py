@@ -50,9 +50,10 @@ OBJECTIVES = ("lenient1", "original")
 change in density per case removed or added; ``original`` (Friedman & Fisher) the density
 after it."""
 CASES = ("points", "replicates")
-DEFAULT_THRESHOLD = 0.1
-"""A design point is of interest when P(war) is at least 10%: eight times the flagship's
-1.2%, four times the 2.5% of post-1945 disputes with force that became wars."""
+DEFAULT_THRESHOLD = 0.024
+"""A design point is of interest when P(outcome) is at least 2.4%: for war, likelier than in
+the record's typical dispute that used force (MID 5.0, post-1945: 29 of 1,224 became
+wars; ``crisis-sim targets``)."""
 MIN_CASES = 10
 ESTIMATE_COLUMNS = ("point", "n")
 ESTIMATE_PREFIXES = ("p_", "days_to_deescalation", "max_rung")
@@ -774,7 +775,7 @@ def discover(results: Any, outcome: str = "war", threshold: float | None = None,
     ``results`` is a results directory (``crisis-sim sweep --out``), a
     :class:`~sim.experiment.SweepResult` or a points DataFrame. With ``cases="points"`` a
     design point is of interest when its P(``outcome``) is at least ``threshold`` (default
-    0.1); with ``cases="replicates"`` each replicate is, when it ended in ``outcome``.
+    0.024); with ``cases="replicates"`` each replicate is, when it ended in ``outcome``.
     """
     start = time.perf_counter()
     settings = Settings(peel_alpha, paste_alpha, mass_min, objective, resamples, seed=seed)

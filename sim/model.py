@@ -282,7 +282,7 @@ class CrisisModel(mesa.Model):
                 rel = Relation(
                     actor=actor, rival=rival,
                     policy=policies.get(actor.spec.policy)(self.replicates),
-                    rivalry=dyad.rivalry, baseline=max(Rung.NORMAL, dyad.initial[i]),
+                    rivalry=dyad.rivalry, baseline=baseline(dyad.initial[i]),
                     script=script, recorded_deaths=deaths,
                     choice_stream=self.stream(f"choice:{x}->{y}"),
                     force_stream=self.stream(f"force:{x}->{y}"),
@@ -638,6 +638,14 @@ class CrisisModel(mesa.Model):
         self._trace_open[cols] &= w.status[at] == ONGOING
         self._today_deaths.clear()
         self._today_attacks.clear()
+
+
+def baseline(initial: Rung) -> Rung:
+    """A pair's pre-crisis stance, which de-escalation returns to: the dyad's starting rung
+    when that is between normal relations and a downgrade (no ambassadors, no relations),
+    normal relations otherwise (a better start is not required back, and a militarized start
+    is the crisis itself)."""
+    return Rung(initial) if Rung.NORMAL <= initial < MILITARIZED else Rung.NORMAL
 
 
 def _gather(index: np.ndarray | None, values: Any, at: np.ndarray, n: int,

@@ -13,7 +13,7 @@ import pytest
 import sim
 from sim import discovery
 from sim.cli import main
-from sim.discovery import Cases, Settings, find_boxes, quantile
+from sim.discovery import DEFAULT_THRESHOLD, Cases, Settings, find_boxes, quantile
 from sim.errors import InputError
 from sim.experiment import read_records
 
@@ -229,7 +229,7 @@ design = "lhs"
 samples = 40
 
 [parameters]
-"actor.*.pressure_sensitivity" = {{ low = 0.0, high = 0.6 }}
+"actor.*.pressure_sensitivity" = {{ low = 0.0, high = 3.0 }}
 "actor.CHN.leverage" = {{ low = 0.0, high = 1.0 }}
 """
 
@@ -264,7 +264,7 @@ def test_discover_json(swept, capsys):
     box = found["boxes"][0]
     assert box["limits"]["actor.*.pressure_sensitivity"]["restricted"]
     assert box["limits"]["actor.*.pressure_sensitivity"]["qp_low"] < 0.01
-    assert found["threshold"] == 0.1 and found["cases"] == "points"
+    assert found["threshold"] == DEFAULT_THRESHOLD and found["cases"] == "points"
     assert 0 < box["coverage"] <= 1 and box["density"] > found["base_density"]
 
 
