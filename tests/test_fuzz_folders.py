@@ -195,20 +195,28 @@ def test_a_resumed_precision_sweep_decides_as_an_uninterrupted_one(tmp_path, cap
     """Precision sweeps add a seed block per round while a point is short of its target;
     with a middle block deleted and a block past the last one put there, the resumed sweep
     recomputes the one, ignores the other and stops where the uninterrupted one stopped."""
-    text = SPEC.replace("replicates = 300", "precision = 0.005\nmax_replicates = 40000"
+    from sim.experiment import half_width
+    from sim.model import simulate
+
+    text = SPEC.replace("replicates = 300", "precision = 0.01\nmax_replicates = 40000"
                         ).replace("[0.0, 0.4, 0.8, 1.0]", "[0.0]").replace(
                             '"scenario.horizon" = [30]\n', "")
     spec = tmp_path / "precision.toml"
     spec.write_text(text)
+    loaded = experiment.load(spec)
+    crisis = loaded.scenario.override(loaded.points()[0])
+    widths = [half_width(simulate(crisis, 40_000, 11, blocks=range(k)).columns)
+              for k in (2, 3)]
+    target = sum(widths) / 2  # met with three blocks, not with two: whatever the model
+    spec.write_text(text.replace("precision = 0.01", f"precision = {target!r}"))
     reference = Sweep(experiment.load(spec), tmp_path / "reference").run()
-    n = int(reference.points["n"][0])
-    assert n >= 30_000, n  # needs at least three blocks to be a test
+    assert int(reference.points["n"][0]) == 30_000
     out = tmp_path / "out"
     shutil.copytree(tmp_path / "reference", out)
     runs = out / "runs/point-00000"
     (runs / "blocks-00001-00002.parquet").unlink()
-    stray = runs / f"blocks-{n // 10_000:05d}-{n // 10_000 + 1:05d}.parquet"
-    shutil.copyfile(runs / "blocks-00000-00001.parquet", stray)  # one past where it stopped
+    shutil.copyfile(runs / "blocks-00000-00001.parquet",  # one past where it stopped
+                    runs / "blocks-00003-00004.parquet")
     status, err = _resume(spec, out)
     assert status == 0, err
     assert (out / "points.parquet").read_bytes() == \
