@@ -256,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:  # not the main thread: leave signals to whoever runs it
         previous = None
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit after main has returned
+        return status
     except InputError as err:
         for line in err.problems:
             print(line, file=sys.stderr)
