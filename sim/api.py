@@ -15,6 +15,7 @@ from typing import Any
 
 from sim import scenario as scenarios
 from sim.errors import InputError
+from sim.folder import ResultsFolder
 from sim.ladder import MID_LEVELS, Rung
 from sim.model import (
     BLOCK,
@@ -26,7 +27,7 @@ from sim.model import (
     simulate,
     simulate_blocks,
 )
-from sim.outcomes import Proportion, Records, Summary
+from sim.outcomes import Proportion, Records, Summary, counted, decimals
 from sim.scenario import Scenario
 
 DEFAULT_REPLICATES = 10_000
@@ -215,6 +216,8 @@ def run_to_precision(scenario: str | Path | Scenario, precision: float, seed: in
         if reached <= precision:
             break
     if bar is not None:
+        bar.total = bar.n  # met early: the bar ends full, not where the ceiling puts it
+        bar.refresh()
         bar.close()
     records = Records.concat(parts)
     return RunResult(crisis, len(records), seed, records, time.perf_counter() - start,
@@ -314,8 +317,8 @@ def describe(result: RunResult) -> str:
     lines = [
         f"{s.title}",
         f"{s.path}" + (f"  ({'; '.join(s.applied)})" if s.applied else ""),
-        f"{result.replicates:,} replicates, seed {result.seed}; from the branch on "
-        f"{s.branch} to {s.end} ({s.horizon} days)",
+        f"{counted(result.replicates, 'replicate')}, seed {result.seed}; from the branch on "
+        f"{s.branch} to {s.end} ({counted(s.horizon, 'day')})",
         "",
         f"{'Outcome by the horizon':34s}{'probability':>12s}   95% interval",
     ]
@@ -324,14 +327,16 @@ def describe(result: RunResult) -> str:
     for key, label in names.items():
         p = m.outcomes[key]
         low, high = p.confidence_interval()
-        lines.append(f"  {label:32s}{p.p:12.3f}   [{low:.3f}, {high:.3f}]")
+        places = decimals(low, high)
+        lines.append(f"  {label:32s}{p.p:12.{places}f}   [{low:.{places}f}, {high:.{places}f}]")
     d = m.days_to_deescalation
     if d.n:
         lines.append(f"\nDays from the branch to de-escalation: median {d.median:.0f} "
                      f"(quartiles {d.q25:.0f}-{d.q75:.0f}), over the {d.n:,} that de-escalated")
     r = m.days_to_reciprocation
     lines.append(f"Force reciprocated (both sides struck): {m.force_reciprocated}"
-                 + (f"; the second side struck a median {r.median:.0f} days after the first "
+                 + (f"; the second side struck a median {r.median:.0f} "
+                    f"day{'' if r.median == 1 else 's'} after the first "
                     f"(quartiles {r.q25:.0f}-{r.q75:.0f})" if r.n else ""))
     lines.append(f"A mediator was active: {m.mediated}")
     lines.append("\nHighest rung reached          share   95% interval")
@@ -397,19 +402,25 @@ def tell(story: Story) -> str:
 
 
 def save_run(result: RunResult, out: str | Path, variant: str | None = None,
-             sets: dict[str, Any] | None = None) -> Path:
+             sets: dict[str, Any] | None = None, *, force: bool = False) -> Path:
     """Write a run to a directory: ``run.json`` (what was run and its summary),
     ``records.parquet`` (one row per replicate) and, if paths were kept, ``paths.parquet``
-    (day, relation, replicate, rung). Read back with :func:`load_run`."""
+    (day, relation, replicate, rung). Read back with :func:`load_run`.
+
+    The directory must be new, empty or hold a run (replaced only with ``force``); one
+    writer at a time (see :class:`sim.folder.ResultsFolder`)."""
+    with ResultsFolder(out, "run", force=force) as folder:
+        return _save_run(result, folder.path, variant, sets)
+
+
+def _save_run(result: RunResult, out: Path, variant: str | None,
+              sets: dict[str, Any] | None) -> Path:
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from sim.experiment import write_atomic, write_json, write_records
 
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: is a file; allowed: a directory")
     s = result.scenario
     write_records(out / "records.parquet", result.records.columns)
     if result.trajectories is not None:

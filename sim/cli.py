@@ -7,12 +7,16 @@ no traceback. Heavy libraries are imported only by the subcommands that need the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
 import sys
 from typing import Any, NoReturn
 
 from sim.errors import InputError, WriteError, one_line
-from sim.outcomes import json_safe
+from sim.folder import ResultsFolder
+from sim.outcomes import counted, json_safe
 
 EXIT_INVALID = 2
 EXIT_WRITE = 1
@@ -85,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="simulate a scenario and summarise the outcomes")
     scenario_flags(run)
-    run.add_argument("--replicates", type=_positive_int("replicates"), default=10_000,
+    run.add_argument("--replicates", type=_positive_int("replicates"),
                      help="number of simulated futures (default 10,000)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--trace", type=_positive_int("trace", 0), metavar="K",
@@ -101,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also save the run (records, summary, paths) for `crisis-sim plot`")
     run.add_argument("--max-replicates", type=_positive_int("max-replicates"),
                      default=1_000_000, help="ceiling for --precision (default 1,000,000)")
+    run.add_argument("--force", action="store_true",
+                     help="with --out: replace a run saved there, or write into a folder "
+                          "holding other files")
 
     sweep = sub.add_parser("sweep", help="run an experiment file (a design over parameters)")
     sweep.add_argument("experiment", help="experiment file (.toml)")
@@ -124,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", action="store_true", help="print one JSON object")
     compare.add_argument("--out", metavar="DIR", help="also save comparison.json there")
     compare.add_argument("--plot", metavar="FILE", help="also draw the paired differences")
+    compare.add_argument("--force", action="store_true",
+                         help="with --out: replace a comparison saved there, or write into "
+                              "a folder holding other files")
 
     backtest = sub.add_parser(
         "backtest", help="score the model's forecasts: scenario files, or the ICB crises")
@@ -235,15 +245,29 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also draw the trade-off curves, the box limits and the tree "
                                "(PNG, SVG or PDF)")
 
-    validate = sub.add_parser("validate", help="check scenario files")
+    validate = sub.add_parser("validate", help="check scenario and experiment files")
     validate.add_argument("files", nargs="+")
     return parser
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: results written so far are kept, workers stopped."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals to whoever runs it
+        previous = None
+    try:
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit after main has returned
+        return status
     except InputError as err:
         for line in err.problems:
             print(line, file=sys.stderr)
@@ -251,9 +275,18 @@ def main(argv: list[str] | None = None) -> int:
     except WriteError as err:
         print(one_line(str(err)), file=sys.stderr)
         return EXIT_WRITE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as cat does
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt as stop:
+        terminated = isinstance(stop, Terminated)
+        print(f"{'terminated' if terminated else 'interrupted'}; what was written is whole "
+              "and kept (sweeps: run again with --resume)", file=sys.stderr)
+        return 143 if terminated else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _print_json(document: dict[str, Any]) -> None:
@@ -269,12 +302,15 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim import api
 
+    _check_run_flags(args)
     crisis = api.resolve(args.scenario, args.variant, _overrides(args), args.branch,
                          args.horizon)
     if args.trace is not None:
         print(api.story(crisis, args.trace, args.seed, args.replicates))
         return 0
     _check_figure(args.plot)
+    if args.out:
+        ResultsFolder(args.out, "run", force=args.force).check()
     progress = sys.stderr.isatty() and not args.json
     keep = min(1000, args.replicates) if (args.plot or args.out) else 0
     if args.precision is not None:
@@ -288,10 +324,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(result)
     if args.out:
-        api.save_run(result, args.out, args.variant, _overrides(args))
+        api.save_run(result, args.out, args.variant, _overrides(args), force=args.force)
     if args.plot:
         _save(_plots().overview(result), args.plot)
     return 0
+
+
+def _check_run_flags(args: argparse.Namespace) -> None:
+    """Refuse flags that would be silently ignored together."""
+    given = {"--plot": args.plot, "--out": args.out, "--json": args.json or None,
+             "--precision": args.precision, "--workers": args.workers if args.workers > 1
+             else None}
+    if args.trace is not None:
+        clash = [flag for flag, value in given.items() if value is not None]
+        if clash:
+            raise InputError(f"--trace tells one replicate's story as text; it cannot be "
+                             f"combined with {', '.join(clash)} (run those without --trace)")
+    if args.precision is not None:
+        if args.replicates is not None:
+            raise InputError("--precision and --replicates: give one; --precision adds "
+                             "replicates until it is met (cap: --max-replicates)")
+        if args.workers > 1:
+            raise InputError("--precision runs in one process; allowed: --workers 1 with "
+                             "--precision")
+    if args.replicates is None:
+        args.replicates = 10_000
+    _check_workers(args.workers)
+
+
+def _check_workers(workers: int) -> None:
+    """Say so when more worker processes are asked for than there are CPUs."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cpus and workers > cpus:
+        print(f"note: --workers {workers} on {cpus} CPU{'s' if cpus != 1 else ''}: each worker "
+              "holds its own model (about 100 MiB), and more workers than CPUs take more "
+              f"memory without running faster; --workers {cpus} is enough", file=sys.stderr)
 
 
 def _check_figure(path: str | None) -> None:
@@ -347,8 +414,22 @@ def cmd_plot(args: argparse.Namespace) -> int:
     elif args.kind in ("sweep", "heatmap"):
         import pandas as pd
 
-        factors = read("manifest.json")["factors"]
-        points = pd.read_parquet(results / "points.parquet")
+        manifest = read("manifest.json")
+        factors = manifest.get("factors") if isinstance(manifest, dict) else None
+        if not (isinstance(factors, list) and factors
+                and all(isinstance(f, str) for f in factors)):
+            raise InputError(f"{results}/manifest.json: names no factors; give a directory "
+                             "written by `crisis-sim sweep`")
+        try:
+            points = pd.read_parquet(results / "points.parquet")
+        except Exception as err:  # pyarrow raises several kinds for a damaged file
+            raise InputError(f"{results}/points.parquet: unreadable ({one_line(str(err))[:80]}"
+                             "); run the sweep again with --resume to rewrite it") from None
+        missing = [f for f in factors if f not in points.columns]
+        if missing or f"p_{args.outcome}" not in points.columns:
+            raise InputError(f"{results}/points.parquet: lacks the columns "
+                             f"{', '.join(missing or [f'p_{args.outcome}'])}; run the sweep "
+                             "again with --resume to rewrite it")
         for flag in ("x", "y", "by"):
             value = getattr(args, flag)
             if value is not None and value not in factors:
@@ -507,13 +588,16 @@ def cmd_events(args: argparse.Namespace) -> int:
 
     if not args.output.lower().endswith(".csv"):
         raise InputError(f"-o {args.output}: allowed: a .csv file")
+    if args.replicate >= args.replicates:
+        raise InputError(f"--replicate {args.replicate}: allowed: a replicate from 0 to "
+                         f"{args.replicates - 1:,} (of --replicates {args.replicates:,})")
     crisis = api.resolve(args.scenario, args.variant, _overrides(args), args.branch,
                          args.horizon)
     told = api.story(crisis, args.replicate, args.seed, args.replicates)
     records = (events.recorded(crisis, crisis.branch)
                + events.simulated(crisis, told.trajectories, 0))
     events.write_csv(records, args.output)
-    print(f"wrote {len(records)} events to {args.output}")
+    print(f"wrote {counted(len(records), 'event')} to {args.output}")
     return 0
 
 
@@ -527,6 +611,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim import experiment
 
     spec = experiment.load(args.experiment)
+    if args.executor == "local":
+        _check_workers(args.workers)
     result = experiment.Sweep(spec, args.out, args.executor, args.workers, args.scheduler,
                               resume=args.resume, force=args.force,
                               progress=sys.stderr.isatty() and not args.json).run()
@@ -545,6 +631,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim import analysis
 
     _check_figure(args.plot)
+    folder = ResultsFolder(args.out, "comparison", force=args.force) if args.out else None
+    if folder is not None:
+        folder.check()
     sets = _overrides(args)
     comparison = analysis.compare(args.scenario, variant=args.variant, set=sets or None,
                                   against=args.against, replicates=args.replicates,
@@ -553,12 +642,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         _print_json(comparison.as_dict())
     else:
         print(comparison)
-    if args.out:
-        from pathlib import Path
-
+    if folder is not None:
         from sim.experiment import write_json
 
-        write_json(Path(args.out) / "comparison.json", comparison.as_dict())
+        with folder:
+            write_json(folder.path / "comparison.json", comparison.as_dict())
     if args.plot:
         _save(_plots().comparison(comparison), args.plot)
     return 0
@@ -582,18 +670,35 @@ def cmd_discover(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def _is_experiment(path: str) -> bool:
+    """Whether a file that parses is an experiment file (it has an [experiment] table)."""
     from sim import scenario
+
+    try:
+        doc, _, _ = scenario.read_toml(path)
+    except InputError:
+        return False  # loading it as a scenario says what is wrong
+    return "experiment" in doc and "scenario" not in doc
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim import experiment, scenario
 
     problems: list[str] = []
     for path in args.files:
         try:
+            if _is_experiment(path):
+                e = experiment.load(path)
+                print(f"{path}: valid experiment ({counted(len(e.points()), 'design point')}, "
+                      f"{e.design}; scenario {e.scenario.path})")
+                continue
             s = scenario.load(path)
         except InputError as err:
             problems.extend(err.problems)
             continue
-        print(f"{path}: valid ({len(s.actors)} actors, {len(s.dyads)} dyads, "
-              f"{len(s.events)} events, {len(s.variants)} variants)")
+        print(f"{path}: valid ({counted(len(s.actors), 'actor')}, "
+              f"{counted(len(s.dyads), 'dyad')}, {counted(len(s.events), 'event')}, "
+              f"{counted(len(s.variants), 'variant')})")
     if problems:
         raise InputError(problems)
     return 0

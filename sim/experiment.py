@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import itertools
 import json
 import math
 import os
 import platform
+import re
 import shutil
 import sys
 import time
@@ -39,9 +41,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim import __version__
 from sim import scenario as scenarios
-from sim.errors import InputError, WriteError
+from sim.errors import InputError
+from sim.folder import ResultsFolder, write_failure
 from sim.model import BLOCK, BLOCKS_PER_MODEL, block_count, seed_blocks
-from sim.outcomes import DAY_COLUMNS, NO_DAY, OUTCOMES, Proportion, Quantiles, json_safe
+from sim.outcomes import (
+    COLUMNS,
+    DAY_COLUMNS,
+    NO_DAY,
+    OUTCOMES,
+    Proportion,
+    Quantiles,
+    counted,
+    decimals,
+    json_safe,
+)
 
 MAX_POINTS = 100_000
 MAX_FACTORS = 32
@@ -199,6 +212,13 @@ def load(path: str | Path) -> Experiment:
     if spec.design == "sobol" and spec.samples and spec.samples & (spec.samples - 1):
         problem(("experiment", "samples"), f"{spec.samples} is not a power of 2; sobol "
                 "designs need one (e.g. 64, 128, 256)")
+    elif spec.design == "sobol" and spec.samples == 1:
+        problem(("experiment", "samples"), "1 is too few for the bootstrap intervals of "
+                "Sobol indices; allowed: a power of 2 from 2 (e.g. 64, 128, 256)")
+    if spec.design == "sobol" and len(table.parameters) < 2:
+        problem(("parameters",), "a sobol design needs at least two parameters (with one, "
+                "all the variance is that parameter's); allowed: two or more, or design = "
+                '"grid" or "lhs" for one')
     scenario_path = (Path(path).parent / spec.scenario)
     try:
         base = scenarios.load(scenario_path, variant=spec.variant)
@@ -362,9 +382,8 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         os.replace(temporary, path)
     except OSError as err:
         _remove(temporary)
-        raise WriteError(f"{path}: cannot write ({err.strerror or err}); what was written "
-                         "before is whole and kept: free space and run again (sweeps: "
-                         "--resume)") from None
+        raise write_failure(path, err, "; what was written before is whole and kept") \
+            from None
     except BaseException:
         _remove(temporary)
         raise
@@ -405,6 +424,43 @@ def read_records(paths: Iterable[Path], names: Iterable[str] | None = None
     return out
 
 
+def block_name(point: int, first: int, stop: int) -> str:
+    """A block file's name under ``runs/``: the design point and its seed blocks."""
+    return f"point-{point:05d}/blocks-{first:05d}-{stop:05d}.parquet"
+
+
+def parse_block_name(name: str) -> tuple[int, int, int] | None:
+    """(point, first, stop) from :func:`block_name`'s text, or None."""
+    found = re.fullmatch(r"point-(\d{5,})/blocks-(\d{5,})-(\d{5,})\.parquet", name)
+    return tuple(int(g) for g in found.groups()) if found else None  # type: ignore[return-value]
+
+
+def block_schema() -> list[str]:
+    """The columns of a block file, as ``name: type``."""
+    import pyarrow as pa
+
+    return [f"{name}: {pa.from_numpy_dtype(np.dtype(dtype))}"
+            for name, (dtype, _) in COLUMNS.items()]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _difference(key: str, before: Any, now: Any) -> str:
+    """One setting that differs between a sweep's results and the experiment now."""
+    if key == "scenario":
+        return ("a different scenario (as the model gets it, after the variant and "
+                "overrides)")
+    if key == "factors":
+        return "different parameters or values to vary"
+    return f"{key} = {before}, this experiment has {key} = {now}"
+
+
 # --------------------------------------------------------------------------- the sweep
 
 
@@ -425,7 +481,13 @@ class SweepResult:
 
 @dataclass
 class Sweep:
-    """Runs an experiment into a results directory (see the module docstring)."""
+    """Runs an experiment into a results directory (see the module docstring).
+
+    The manifest records every block file written, with its row count and SHA-256; a
+    resumed sweep keeps only the blocks that still match (and have the rows and columns
+    their seed blocks must have), says which it recomputes, and refuses results made by a
+    different effective experiment (:meth:`effective`).
+    """
 
     experiment: Experiment
     out: Path
@@ -436,52 +498,85 @@ class Sweep:
     force: bool = False
     progress: bool = False
     command: str = field(default_factory=lambda: " ".join(sys.argv))
+    say: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr),
+                                       repr=False)
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
         self.runs = self.out / "runs"
         self.manifest_path = self.out / "manifest.json"
+        self.folder = ResultsFolder(self.out, "sweep", force=self.force, resume=self.resume,
+                                    say=self.say)
+        self.blocks: dict[str, dict[str, Any]] = {}
+        """Block files written and verified, by name under runs/: rows and SHA-256."""
+        self.manifest: dict[str, Any] = {}
+        self._saved_at = -math.inf
+        self._save_cost = 0.0
 
     def task_file(self, point: int, first: int, stop: int) -> Path:
-        return self.runs / f"point-{point:05d}" / f"blocks-{first:05d}-{stop:05d}.parquet"
+        return self.runs / block_name(point, first, stop)
 
-    def point_files(self, point: int) -> list[Path]:
-        return sorted((self.runs / f"point-{point:05d}").glob("blocks-*.parquet"))
+    # -- what identifies the sweep --------------------------------------------------------
+
+    def effective(self) -> dict[str, Any]:
+        """Every setting that changes a number of this sweep, as JSON would hold it: the
+        scenario as the model gets it (after variant and overrides), the seed, the design
+        and its factors, replicates or precision, the block size and the package version.
+        Two sweeps with the same settings give the same blocks, whatever files they came
+        from; a resume with other settings is refused."""
+        e = self.experiment
+        settings = {"scenario": e.scenario.effective_sha256, "seed": e.seed,
+                    "design": e.design, "samples": e.samples, "replicates": e.replicates,
+                    "precision": e.precision, "max_replicates": e.max_replicates,
+                    "factors": [[f.path, list(f.values), f.low, f.high] for f in e.factors],
+                    "block_size": BLOCK, "version": __version__}
+        return json.loads(json.dumps(json_safe(settings), default=str))
+
+    def _identity(self) -> dict[str, Any]:
+        e = self.experiment
+        return {"experiment_sha256": e.sha256, "scenario_sha256": e.scenario.sha256,
+                "seed": e.seed, "block_size": BLOCK}
 
     # -- the directory -----------------------------------------------------------------
 
+    def check(self) -> None:
+        """Raise :class:`InputError` unless this sweep may write to ``out`` (only reads)."""
+        self.folder.check()
+        if self.resume and not self.force and self.folder.holds_results:
+            self._check_same(self._manifest())
+
+    def _check_same(self, old: dict[str, Any]) -> None:
+        """Refuse to resume results made from other files or another effective experiment."""
+        changed = [k for k, v in self._identity().items() if old.get(k) != v]
+        if changed:
+            raise InputError(
+                f"--resume {self.out}: the results were made with a different "
+                f"{' and '.join(k.replace('_sha256', ' file') for k in changed)}; "
+                "refusing to mix them (use another --out, or --force)")
+        before = old.get("effective")
+        if not isinstance(before, dict):
+            raise InputError(f"--resume {self.out}: the manifest does not say which effective "
+                             "experiment made the results (an older crisis-sim, or edited); "
+                             "refusing to resume (use --force to start over)")
+        now = self.effective()
+        differences = [_difference(key, before.get(key), value)
+                       for key, value in now.items() if before.get(key) != value]
+        if differences:
+            raise InputError(f"--resume {self.out}: the results were made with "
+                             f"{'; '.join(differences)}; refusing to mix them (use another "
+                             "--out, or --force to start over)")
+
     def prepare(self) -> dict[str, Any]:
-        """Check the output directory and write the starting manifest; returns it."""
+        """Under the folder's lock: check again, start over if forced, verify the blocks of
+        a resumed sweep, and write the starting manifest; returns it."""
+        self.check()
         e = self.experiment
-        identity = {"experiment_sha256": e.sha256, "scenario_sha256": e.scenario.sha256,
-                    "seed": e.seed, "block_size": BLOCK}
-        ours = self.manifest_path.exists()
-        if self.out.exists() and not self.out.is_dir():
-            raise InputError(f"--out {self.out}: is a file; allowed: a directory")
-        if self.out.exists() and any(self.out.iterdir()):
-            if not ours and not self.force:
-                raise InputError(f"--out {self.out}: the directory holds other files and no "
-                                 "crisis-sim results; refusing to write there (use another "
-                                 "--out, or --force)")
-            if ours and self.force:
-                self._clear()
-            elif ours and not self.resume:
-                raise InputError(f"--out {self.out}: holds results already; use --resume "
-                                 "to continue them, or --force to start over")
-            elif ours:
-                old = self._manifest()
-                changed = [k for k, v in identity.items() if old.get(k) != v]
-                if changed:
-                    raise InputError(
-                        f"--resume {self.out}: the results were made with a different "
-                        f"{' and '.join(k.replace('_sha256', ' file') for k in changed)}; "
-                        "refusing to mix them (use another --out, or --force)")
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise WriteError(f"--out {self.out}: cannot create ({err.strerror})") from None
+        resuming = self.resume and not self.force and self.folder.holds_results
+        if self.force and self.folder.holds_results:
+            self._clear()
+        old = self._manifest() if resuming else {}
         manifest = {
-            **identity,
+            **self._identity(), "effective": self.effective(),
             "package": "crisis-sim", "version": __version__,
             "python": platform.python_version(), "numpy": np.__version__,
             "experiment": e.id, "experiment_file": e.path, "scenario": e.scenario.id,
@@ -490,21 +585,118 @@ class Sweep:
             "precision": e.precision, "max_replicates": e.max_replicates,
             "factors": e.paths, "command": self.command, "executor": self.executor,
             "workers": self.workers, "started": _now(), "status": "running",
+            "block_columns": block_schema(),
         }
-        if self.resume and ours:
+        if resuming:
             for stale in self.out.rglob(".*.tmp"):  # left by a kill mid-write; never read
                 _remove(stale)
             manifest["resumed"] = _now()
-            manifest["started"] = self._manifest().get("started", manifest["started"])
-        write_json(self.manifest_path, manifest)
+            manifest["started"] = old.get("started", manifest["started"])
+            self.blocks = self._verified(old.get("blocks"))
+        manifest["blocks"] = self.blocks
+        self.manifest = manifest
+        self._save(force=True)
         return manifest
 
     def _manifest(self) -> dict[str, Any]:
         try:
-            return json.loads(self.manifest_path.read_text())
+            document = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            raise InputError(f"{self.manifest_path}: unreadable manifest; use --force to "
-                             "start over") from None
+            document = None
+        if not isinstance(document, dict) or document.get("package") != "crisis-sim":
+            raise InputError(f"{self.manifest_path}: not a crisis-sim manifest (unreadable, "
+                             "or not a JSON object); use --force to start over") from None
+        return document
+
+    def _verified(self, recorded: Any) -> dict[str, dict[str, Any]]:
+        """The recorded blocks that are still what was written, with the rows and columns
+        their seed blocks must have; says which are recomputed, and why."""
+        kept: dict[str, dict[str, Any]] = {}
+        bad: list[str] = []
+        for name, entry in (recorded.items() if isinstance(recorded, dict) else ()):
+            problem = self._block_problem(name, entry)
+            if problem is None:
+                kept[name] = entry
+            else:
+                bad.append(f"runs/{name} ({problem})")
+        on_disk = {p.relative_to(self.runs).as_posix()
+                   for p in self.runs.glob("point-*/blocks-*.parquet")} if self.runs.is_dir() \
+            else set()
+        unlisted = len(on_disk - set(kept) - {b.split(" ", 1)[0][5:] for b in bad})
+        if not isinstance(recorded, dict):
+            self.say(f"note: --resume {self.out}: the manifest lists no blocks; all "
+                     f"{len(on_disk):,} block files are recomputed")
+        elif bad:
+            shown = "; ".join(bad[:3]) + (f"; and {len(bad) - 3:,} more" if len(bad) > 3
+                                           else "")
+            self.say(f"note: --resume {self.out}: {len(bad):,} block file"
+                     f"{'s' if len(bad) != 1 else ''} did not match the manifest and "
+                     f"{'are' if len(bad) != 1 else 'is'} recomputed: {shown}")
+        if unlisted and isinstance(recorded, dict):
+            self.say(f"note: --resume {self.out}: {unlisted:,} block file"
+                     f"{'s' if unlisted != 1 else ''} not in the manifest (written just "
+                     "before an interruption, or put there) "
+                     f"{'are' if unlisted != 1 else 'is'} recomputed")
+        return kept
+
+    def _block_problem(self, name: str, entry: Any) -> str | None:
+        """Why a recorded block cannot be used (None when it can)."""
+        import pyarrow.parquet as pq
+
+        unit = parse_block_name(name)
+        if unit is None or not self._is_unit(*unit):
+            return "not a block of this sweep"
+        if not (isinstance(entry, dict) and isinstance(entry.get("rows"), int)
+                and isinstance(entry.get("sha256"), str)):
+            return "its manifest entry is malformed"
+        rows = _size(self._replicates(), unit[1], unit[2])
+        if entry["rows"] != rows:
+            return f"the manifest says {entry['rows']:,} rows; its seed blocks have {rows:,}"
+        path = self.runs / name
+        try:
+            digest = _sha256(path)
+        except FileNotFoundError:
+            return "missing"
+        except OSError as err:
+            return f"unreadable: {err.strerror}"
+        if digest != entry["sha256"]:
+            return "changed since it was written: its SHA-256 differs"
+        try:
+            meta = pq.read_metadata(path)
+            columns = [f"{f.name}: {f.type}" for f in meta.schema.to_arrow_schema()]
+        except Exception as err:
+            return f"unreadable as Parquet ({type(err).__name__})"
+        if meta.num_rows != rows:
+            return f"{meta.num_rows:,} rows; expected {rows:,}"
+        if columns != block_schema():
+            return "its columns differ from a block's"
+        return None
+
+    def _replicates(self) -> int:
+        """The run size seed blocks are drawn for (precision sweeps: the ceiling)."""
+        e = self.experiment
+        return e.replicates if e.precision is None else block_count(e.max_replicates) * BLOCK
+
+    def _is_unit(self, point: int, first: int, stop: int) -> bool:
+        e = self.experiment
+        if not 0 <= point < len(e.points()):
+            return False
+        if e.precision is not None:
+            return 0 <= first < block_count(e.max_replicates) and stop == first + 1
+        count = block_count(e.replicates)
+        return (0 <= first < count and first % BLOCKS_PER_MODEL == 0
+                and stop == min(first + BLOCKS_PER_MODEL, count))
+
+    def _save(self, force: bool = False) -> None:
+        """Write the manifest: always when ``force``, else when the time since the last
+        write is at least 20 times what a write costs (so a big manifest never dominates;
+        blocks written since the last save are recomputed by a resume)."""
+        now = time.monotonic()
+        if not force and now - self._saved_at < 20 * self._save_cost:
+            return
+        write_json(self.manifest_path, self.manifest)
+        self._saved_at = time.monotonic()
+        self._save_cost = self._saved_at - now
 
     def _clear(self) -> None:
         shutil.rmtree(self.runs, ignore_errors=True)
@@ -514,29 +706,40 @@ class Sweep:
     # -- running ------------------------------------------------------------------------
 
     def run(self) -> SweepResult:
+        """Check everything that can be checked, start the executor, then claim the folder
+        and run. Nothing is written before the arguments and the executor are known to
+        work; one sweep at a time writes to a folder."""
         from sim.executors import make_executor
 
         start = time.perf_counter()
-        manifest = self.prepare()
+        self.check()
         e = self.experiment
         points = e.points()
-        bar = self._bar(points)
-        with make_executor(self.executor, self.workers, self.scheduler) as executor:
-            if e.precision is None:
-                tasks = [(p, first, min(first + BLOCKS_PER_MODEL, block_count(e.replicates)))
-                         for p in range(len(points))
-                         for first in range(0, block_count(e.replicates), BLOCKS_PER_MODEL)]
-                self._run_tasks(executor, points, tasks, e.replicates, bar)
-            else:
-                self._run_to_precision(executor, points, bar)
-        if bar is not None:
-            bar.close()
-        table = self.summarise(points)
-        sensitivity = self.sensitivity(table) if e.design == "sobol" else None
-        elapsed = time.perf_counter() - start
-        manifest.update(status="complete", finished=_now(), elapsed_s=round(elapsed, 3),
-                        replicates_total=int(table["n"].sum()))
-        write_json(self.manifest_path, manifest)
+        with make_executor(self.executor, self.workers, self.scheduler) as executor, \
+                self.folder:
+            manifest = self.prepare()
+            bar = self._bar(points)
+            try:
+                if e.precision is None:
+                    count = block_count(e.replicates)
+                    ranges = [(first, min(first + BLOCKS_PER_MODEL, count))
+                              for first in range(0, count, BLOCKS_PER_MODEL)]
+                    self.units = {p: ranges for p in range(len(points))}
+                    tasks = [(p, first, stop) for p in range(len(points))
+                             for first, stop in ranges]
+                    self._run_tasks(executor, points, tasks, e.replicates, bar)
+                else:
+                    self._run_to_precision(executor, points, bar)
+            finally:
+                self._save(force=True)
+                if bar is not None:
+                    bar.close()
+            table = self.summarise(points)
+            sensitivity = self.sensitivity(table) if e.design == "sobol" else None
+            elapsed = time.perf_counter() - start
+            manifest.update(status="complete", finished=_now(), elapsed_s=round(elapsed, 3),
+                            replicates_total=int(table["n"].sum()))
+            self._save(force=True)
         return SweepResult(e, self.out, table, sensitivity, elapsed, int(table["n"].sum()))
 
     def _bar(self, points: list) -> Any:
@@ -551,10 +754,11 @@ class Sweep:
 
     def _run_tasks(self, executor: Any, points: list, units: list[tuple[int, int, int]],
                    replicates: int, bar: Any) -> None:
-        """Run the (point, first block, stop block) units not yet on disk, packed several
-        points to a model, and write each point's records as its pack finishes."""
+        """Run the (point, first block, stop block) units not yet on disk and verified,
+        packed several points to a model, and write each point's records as its pack
+        finishes (recording them in the manifest)."""
         e = self.experiment
-        pending = [u for u in units if not self.task_file(*u).exists()]
+        pending = [u for u in units if block_name(*u) not in self.blocks]
         remaining = {p: 0 for p in range(len(points))}
         for p, _, _ in pending:
             remaining[p] += 1
@@ -569,11 +773,15 @@ class Sweep:
         for index, results in executor.run(calls):
             members, first, stop = packs[index]
             for p, columns in zip(members, results, strict=True):
-                write_records(self.task_file(p, first, stop), columns)
+                path = self.task_file(p, first, stop)
+                write_records(path, columns)
+                self.blocks[block_name(p, first, stop)] = {
+                    "rows": len(columns["outcome"]), "sha256": _sha256(path)}
                 remaining[p] -= 1
                 done += remaining[p] == 0
                 if bar is not None:
                     bar.update(len(columns["outcome"]))
+            self._save()
             if bar is not None:
                 bar.set_description(f"{done}/{len(points)} points")
 
@@ -597,19 +805,28 @@ class Sweep:
 
     def _run_to_precision(self, executor: Any, points: list, bar: Any) -> None:
         """Add one seed block per unfinished point per round until every outcome's 95%
-        half-width is at most the precision, or the point reaches max_replicates."""
+        half-width is at most the precision, or the point reaches max_replicates. Each
+        round decides from the blocks before it only, so a resumed sweep makes the same
+        decisions as an uninterrupted one."""
         e = self.experiment
         limit = block_count(e.max_replicates)
         ceiling = limit * BLOCK
+        self.units = {p: [] for p in range(len(points))}
+        open_points = list(range(len(points)))
         for block in range(limit):
-            open_points = [p for p in range(len(points))
-                           if block == 0 or half_width(
-                               read_records(self.point_files(p), ESTIMATE_COLUMNS))
-                           > e.precision]
+            if block:
+                open_points = [p for p in open_points if half_width(read_records(
+                    self.point_files(p), ESTIMATE_COLUMNS)) > e.precision]
             if not open_points:
                 return
+            for p in open_points:
+                self.units[p].append((block, block + 1))
             self._run_tasks(executor, points, [(p, block, block + 1) for p in open_points],
                             ceiling, bar)
+
+    def point_files(self, point: int) -> list[Path]:
+        """The block files of a design point, in seed-block order."""
+        return [self.task_file(point, first, stop) for first, stop in self.units[point]]
 
     # -- results -------------------------------------------------------------------------
 
@@ -651,8 +868,8 @@ def describe(result: SweepResult) -> str:
     """A sweep's results as text: one line per design point, then the sensitivity indices."""
     e = result.experiment
     table = result.points
-    lines = [f"{e.title or e.id}: {len(table)} design points ({e.design}), "
-             f"{result.replicates:,} replicates in {result.elapsed_s:.1f} s",
+    lines = [f"{e.title or e.id}: {counted(len(table), 'design point')} ({e.design}), "
+             f"{counted(result.replicates, 'replicate')} in {result.elapsed_s:.1f} s",
              f"results in {result.out}" if result.out else "results in memory", ""]
     shown = table if len(table) <= 60 else table.head(60)
     widths = [max(len(p), 8) for p in e.paths]
@@ -663,10 +880,8 @@ def describe(result: SweepResult) -> str:
         values = "  ".join(f"{row[p]:>{w}.4g}" if isinstance(row[p], int | float | np.number)
                            else f"{row[p]!s:>{w}s}" for p, w in zip(e.paths, widths,
                                                                     strict=True))
-        lines.append(f"{values}  {int(row['n']):7d}  "
-                     f"{row['p_war']:.4f} [{row['war_ci_low']:.4f}, {row['war_ci_high']:.4f}]"
-                     f"  {row['p_deescalated']:.4f} [{row['deescalated_ci_low']:.4f}, "
-                     f"{row['deescalated_ci_high']:.4f}]  "
+        shares = "  ".join(_interval_text(row, name) for name in ("war", "deescalated"))
+        lines.append(f"{values}  {int(row['n']):7d}  {shares}  "
                      f"{row['days_to_deescalation_median']:4.0f}")
     if len(table) > len(shown):
         lines.append(f"… {len(table) - len(shown)} more points in points.parquet")
@@ -682,6 +897,13 @@ def describe(result: SweepResult) -> str:
                              f"   total {v['total_order']:6.3f} [{v['total_order_ci'][0]:6.3f},"
                              f" {v['total_order_ci'][1]:6.3f}]")
     return "\n".join(lines)
+
+
+def _interval_text(row: Any, name: str) -> str:
+    """A point's probability of an outcome with its interval, in the digits it needs."""
+    low, high = row[f"{name}_ci_low"], row[f"{name}_ci_high"]
+    places = decimals(low, high, least=4)
+    return f"{row[f'p_{name}']:.{places}f} [{low:.{places}f}, {high:.{places}f}]".rjust(26)
 
 
 def _size(replicates: int, first: int, stop: int) -> int:

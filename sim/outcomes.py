@@ -80,7 +80,22 @@ class Proportion:
 
     def __str__(self) -> str:
         low, high = self.confidence_interval()
-        return f"{self.p:.3f} [{low:.3f}, {high:.3f}]"
+        places = decimals(low, high)
+        return f"{self.p:.{places}f} [{low:.{places}f}, {high:.{places}f}]"
+
+
+def decimals(low: float, high: float, least: int = 3) -> int:
+    """Decimal places that show an interval as it is: at least ``least``, and enough for
+    its width to show (0 of 10,000 is [0.0000, 0.0004], not [0.000, 0.000])."""
+    width = high - low
+    if not (math.isfinite(width) and width > 0):
+        return least
+    return max(least, min(12, math.ceil(-math.log10(width))))
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it needs: "1 dyad", "2 dyads", "10,000 replicates"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:

@@ -232,6 +232,15 @@ class Scenario:
     def date(self, day: int) -> date:
         return self.start + timedelta(days=day)
 
+    @property
+    def effective_sha256(self) -> str:
+        """A digest of what the model is given (dates, focus, actors, dyads, events, model
+        parameters), after variants and overrides: two scenarios with the same digest give
+        the same numbers, whatever file they came from."""
+        given = (self.start, self.branch, self.end, self.focus, self.actors, self.dyads,
+                 self.events, self.model_parameters)
+        return hashlib.sha256(repr(given).encode()).hexdigest()
+
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
 
@@ -286,8 +295,11 @@ def read_toml(path: str | Path, what: str = "scenario") -> tuple[dict, str, str]
     name = str(path)
     if not path.exists():
         raise InputError(f"{name}: no such file; give the path of a {what} file (.toml)")
-    if not path.is_file():
+    if path.is_dir():
         raise InputError(f"{name}: is a directory, not a file; give a {what} file (.toml)")
+    if not path.is_file():
+        raise InputError(f"{name}: is not a regular file (a device, pipe or socket); give a "
+                         f"{what} file (.toml)")
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise InputError(f"{name}: file is {size:,} bytes; allowed: at most {MAX_BYTES:,}")
@@ -297,6 +309,7 @@ def read_toml(path: str | Path, what: str = "scenario") -> tuple[dict, str, str]
     except UnicodeDecodeError as err:
         raise InputError(f"{name}: not UTF-8 text (byte {err.start}); allowed: a UTF-8 "
                          "TOML file") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors write
     if "\x00" in text:
         raise InputError(f"{name}: contains NUL bytes; allowed: a UTF-8 TOML file")
     try:
@@ -427,6 +440,10 @@ def _show(value: Any) -> str:
 # --------------------------------------------------------------------------- overrides
 
 
+CHOICES = {"policy": ("state",), "style": ("mediator", "great_power")}
+"""What an actor chooses by name rather than by number, and the kinds that choose it."""
+
+
 def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> tuple | None:
     """Write one override into the raw document; return its location, or record a problem."""
     parts = key.split(".")
@@ -443,10 +460,15 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
         return ("model", parts[1])
     if head == "actor" and len(parts) in (3, 4) and parts[1] == "*":
         actors = doc.get("actor") if isinstance(doc.get("actor"), list) else []
-        having = [a.get("id") for a in actors if isinstance(a, dict)
-                  and parts[2] in _parameter_table(a)]
+        if parts[2] in CHOICES and len(parts) == 3:  # every actor of the kinds that choose
+            having = [a.get("id") for a in actors if isinstance(a, dict)
+                      and a.get("kind") in CHOICES[parts[2]]]
+        else:
+            having = [a.get("id") for a in actors if isinstance(a, dict)
+                      and parts[2] in _parameter_table(a)]
         if not having:
-            problems.append(f"{label}: no actor has a parameter {parts[2]!r}")
+            what = "a" if parts[2] in CHOICES else "a parameter"
+            problems.append(f"{label}: no actor has {what} {parts[2]!r}")
             return None
         locs = [_apply(doc, ".".join(["actor", str(ident), *parts[2:]]), value, label, problems)
                 for ident in having]
@@ -486,12 +508,19 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
         return ("actor", index, "parameters", name, parts[3])
     if head == "dyad" and len(parts) == 3 and parts[2] in ("initial", "rivalry"):
         dyads = doc.get("dyad") if isinstance(doc.get("dyad"), list) else []
-        for i, d in enumerate(dyads):
-            members = d.get("actors") if isinstance(d, dict) else None
-            if isinstance(members, list) and "-".join(map(str, members)) in (
-                    parts[1], "-".join(map(str, reversed(members)))):
-                d[parts[2]] = value
-                return ("dyad", i, parts[2])
+        matches = [i for i, d in enumerate(dyads) if isinstance(d, dict)
+                   and isinstance(d.get("actors"), list) and parts[1] in (
+                       "-".join(map(str, d["actors"])),
+                       "-".join(map(str, reversed(d["actors"]))))]
+        if len(matches) > 1:  # ids may hold '-': "A-B-C" can be A and B-C, or A-B and C
+            named = " and ".join(" with ".join(map(str, dyads[i]["actors"])) for i in matches)
+            problems.append(f"{label}: {parts[1]!r} names more than one dyad ({named}); "
+                            "allowed: a dyad whose two ids, joined by '-', name it alone "
+                            "(rename an actor whose id holds '-')")
+            return None
+        if matches:
+            dyads[matches[0]][parts[2]] = value
+            return ("dyad", matches[0], parts[2])
         known = ", ".join("-".join(map(str, d.get("actors", []))) for d in dyads
                           if isinstance(d, dict))
         problems.append(f"{label}: no dyad {parts[1]!r}; dyads: {known}")

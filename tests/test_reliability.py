@@ -232,3 +232,62 @@ def test_a_policy_named_like_code_is_rejected(write, name):
                                         f"policy = {json.dumps(name)}", 1)
     with pytest.raises(InputError, match="unknown policy"):
         scenario.load(write(text))
+
+
+# -- killed sweeps leave no process behind -------------------------------------------------
+
+def _descendants(pid):
+    """The living processes below ``pid`` (from /proc)."""
+    children = {}
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            try:
+                with open(f"/proc/{stat}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(stat))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_killed_sweep_leaves_no_worker_running(write, tmp_path, how):
+    spec = write(KILL_EXPERIMENT.replace("replicates = 20000", "replicates = 50000"),
+                 "kill.toml")
+    out = tmp_path / "out"
+    process = subprocess.Popen(sweep_command(spec, out, "--workers", "2"), cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.rglob("blocks-*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the workers are at work once a block is written
+    assert process.poll() is None, "the sweep ended before it could be killed"
+    below = _descendants(process.pid)
+    assert len(below) >= 3, below  # the fork server, its workers (and a resource tracker)
+    os.kill(process.pid, how)
+    killed = time.monotonic()
+    status = process.wait(timeout=60)
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    print(f"\n{how.name}: {len(below)} processes below the sweep, all gone "
+          f"{time.monotonic() - killed:.1f} s after the signal")
+    left = [pid for pid in below if _alive(pid)]
+    for pid in left:  # do not leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} processes outlived the sweep"
+    if how == signal.SIGTERM:  # like Ctrl-C: one line, the conventional status
+        assert status == 143 and "terminated" in process.stderr.read()
