@@ -18,7 +18,8 @@ CORE = {"ladder", "errors", "parameters", "scenario", "policies", "agents", "mod
 
 FORBIDDEN = {
     **{core: {"plots", "cli", "executors", "experiment", "analysis", "api", "record",
-              "targets", "scores", "scorecard", "population", "events", "discovery", "app"}
+              "targets", "scores", "scorecard", "population", "events", "discovery", "app",
+              "folder"}
        for core in CORE},
     "agents": {"model"},
     "policies": {"agents", "model"},
