@@ -26,7 +26,7 @@ test-offline: $(STAMP)  ## the classroom page's browser tests with the network c
 	unshare --net sh -c 'ip link set lo up && $(BIN)/python -m pytest -q -m browser -p no:cacheprovider'
 
 scorecard: $(STAMP)  ## the model on the record: MID moments, ICB scores, history cases (a few minutes)
-	$(BIN)/crisis-sim scorecard --workers 2 --out results/scorecard
+	$(BIN)/crisis-sim scorecard --workers 2 --out results/scorecard --force
 
 bench: $(STAMP)  ## performance: the ensemble against mesa.batch_run (about 5 minutes)
 	$(BIN)/python benchmarks/bench.py

@@ -184,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--workers", type=_positive_int("workers"), default=1)
     card.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                       help="override a parameter in every case (repeatable): an ablation")
+    card.add_argument("--force", action="store_true",
+                      help="replace an earlier scorecard in --out")
 
     events = sub.add_parser("events", help="the replayed history and one simulated "
                             "continuation as CAMEO/Goldstein event records (CSV)")
@@ -558,12 +560,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from sim import analysis, scorecard
     from sim.experiment import write_atomic, write_json
 
-    out = Path(args.out)
+    folder = ResultsFolder(args.out, "scorecard", force=args.force)
+    folder.check()  # before minutes of simulation, not after
+    out = folder.path
     sets = _overrides(args)
     mid = _mid(max(1, args.replicates // 20), args.seed, args.workers, False, sets)
     print(mid, "\n", flush=True)
@@ -572,13 +575,13 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     history = analysis.backtest(analysis.DEFAULT_CASES, 10_000, args.seed, sets=sets)
     print(history)
     plots = _plots()
-    out.mkdir(parents=True, exist_ok=True)
-    _save(plots.moment_comparison(mid.comparison), str(out / "moments.png"))
-    _save(plots.reliability_diagram(icb.reliability()), str(out / "reliability.png"))
-    write_json(out / "scorecard.json", {"mid": mid.as_dict(), "icb": icb.as_dict(),
-                                        "history": history.as_dict()})
     report = scorecard.report(mid, icb, history)
-    write_atomic(out / "report.md", lambda p: p.write_text(report))
+    with folder:
+        _save(plots.moment_comparison(mid.comparison), str(out / "moments.png"))
+        _save(plots.reliability_diagram(icb.reliability()), str(out / "reliability.png"))
+        write_atomic(out / "report.md", lambda p: p.write_text(report))
+        write_json(out / "scorecard.json", {"mid": mid.as_dict(), "icb": icb.as_dict(),
+                                            "history": history.as_dict()})
     print(f"\nWrote {out / 'report.md'}, scorecard.json, moments.png, reliability.png")
     return 0
 

@@ -30,9 +30,11 @@ from typing import IO, Any
 from sim.errors import InputError, WriteError
 
 LOCK = ".crisis-sim.lock"
-MARKERS = {"sweep": "manifest.json", "run": "run.json", "comparison": "comparison.json"}
+MARKERS = {"sweep": "manifest.json", "run": "run.json", "comparison": "comparison.json",
+           "scorecard": "scorecard.json"}
 """The file that marks a folder as holding each kind of results."""
-NOUNS = {"sweep": "a sweep", "run": "a run", "comparison": "a comparison"}
+NOUNS = {"sweep": "a sweep", "run": "a run", "comparison": "a comparison",
+         "scorecard": "a scorecard"}
 
 
 def write_failure(path: Path | str, err: OSError, after: str = "") -> WriteError:
@@ -61,7 +63,7 @@ def _stderr(line: str) -> None:
 class ResultsFolder:
     """The folder one command writes its results into (``--out DIR``).
 
-    Rules, the same for ``sweep``, ``run`` and ``compare``: a path that is a file is
+    Rules, the same for ``sweep``, ``run``, ``compare`` and ``scorecard``: a path that is a file is
     refused; a folder holding results of another kind is refused; a folder holding other
     files and no results is refused unless ``force``; a folder holding results of the same
     kind is refused unless ``force`` (start over) or, for sweeps, ``resume``; a folder

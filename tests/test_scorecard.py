@@ -171,3 +171,17 @@ def test_skill_interval_is_paired(small):
     direct = scores.skill(mine, theirs, n_boot=small.n_boot, seed=small.seed)
     got = small.skill("model", "base_rate")["brier"]
     assert (got.low, got.high) == (direct.low, direct.high)
+
+
+def test_scorecard_out_follows_the_folder_rules(tmp_path, capsys):
+    """A folder holding someone else's files, or another command's results, is refused in
+    one line before any simulation."""
+    (tmp_path / "thesis.tex").write_text("mine")
+    assert main(["scorecard", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no crisis-sim results" in err[0]
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text("{}")
+    assert main(["scorecard", "--out", str(run)]) == 2
+    assert "holds the results of a run" in capsys.readouterr().err
