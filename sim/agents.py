@@ -309,9 +309,10 @@ class Situation:
         campaign = self.model.campaign[self.actor.index, self.model.day]
         election = 1 + self.param("election_restraint") * campaign
         cost = self.param("force_cost") * 2 * self.rel.rival_share * election
-        dead = self.model.world.dead[self.actor.index]
-        if dead.max(initial=0) > 0:
-            cost = cost * (1 + self.param("casualty_aversion") * np.log1p(dead))
+        aversion = self.param("casualty_aversion")
+        if np.ndim(aversion) or aversion:  # decided by the parameter, never by other
+            dead = self.model.world.dead[self.actor.index]  # replicates' state
+            cost = cost * (1 + aversion * np.log1p(dead))
         return cost
 
     @property

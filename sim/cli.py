@@ -568,6 +568,11 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     folder.check()  # before minutes of simulation, not after
     out = folder.path
     sets = _overrides(args)
+    if sets:  # every part must take the overrides, before minutes of simulation
+        from sim import api
+
+        for path in analysis.scenario_files(analysis.DEFAULT_CASES)[0]:
+            api.resolve(path, None, sets)
     mid = _mid(max(1, args.replicates // 20), args.seed, args.workers, False, sets)
     print(mid, "\n", flush=True)
     icb = _icb([], args.replicates, args.seed, args.workers, False, sets)

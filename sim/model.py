@@ -246,6 +246,8 @@ class CrisisModel(mesa.Model):
         self._group = {g.id: g for g in self.groups}
         self._exogenous = self._exogenous_events()
         self.world = World(replicates, len(self.states), len(self.mediators))
+        for state in self.states:  # domestic pressure at the start (the `pressure` parameter)
+            self.world.pressure[state.index] = state.param("pressure")
         for rel in self.relations:
             self.world.rung[rel.actor.index, rel.rival.index] = rel.script[0]
         a, b = (self._state[x] for x in crisis.focus)
@@ -406,7 +408,7 @@ class CrisisModel(mesa.Model):
         ``agreement_days``, their grievances shrink by ``agreement_relief``, and blame for
         militant attacks is damped; a use of force by either side breaks the deal."""
         w, p, day = self.world, self.params, self.day
-        for (rel, back), stream in zip(self.pairs, self.settle_streams, strict=True):
+        for (rel, _), stream in zip(self.pairs, self.settle_streams, strict=True):
             a, b = rel.actor.index, rel.rival.index
             u = self.uniforms(stream)
             hottest = np.maximum(w.rung[a, b], w.rung[b, a])
@@ -422,7 +424,7 @@ class CrisisModel(mesa.Model):
             rate = p["model.settle_rate"]
             if self.replaying or (np.ndim(rate) == 0 and rate == 0) or not hot.any():
                 continue
-            chance = -np.expm1(-self.settlement_rate(rel, back, days))
+            chance = -np.expm1(-self.settlement_rate(rel, days))
             settles = np.flatnonzero(hot & ~agreed & (u < chance))
             if settles.size == 0:
                 continue
@@ -435,7 +437,7 @@ class CrisisModel(mesa.Model):
                 w.agreement_day[settles] = np.where(first == NEVER,
                                                     day - self.branch_day, first)
 
-    def settlement_rate(self, rel: Relation, back: Relation, days: np.ndarray) -> np.ndarray:
+    def settlement_rate(self, rel: Relation, days: np.ndarray) -> np.ndarray:
         """λ = settle_rate · (1 + settle_mediation · L) · (1 + settle_face · [no account
         open]) · (1 + settle_learning · days / 30) · exp(-settle_pressure · (P_a + P_b +
         |G_a - G_b| / 5)), with L the leverage over the pair of the mediators active
@@ -456,8 +458,6 @@ class CrisisModel(mesa.Model):
                 * (1 + p["model.settle_learning"] * days / 30)
                 * np.exp(-p["model.settle_pressure"] * strain))
 
-
-
     def observe(self) -> None:
         """Note the highest rung, the dispute's onset, the last militarized day and each
         side's first use of force in the focal dyad."""
@@ -473,7 +473,8 @@ class CrisisModel(mesa.Model):
 
     def detect_outcomes(self) -> None:
         """War at the battle-death threshold; de-escalation after ``deescalation_days``
-        calm days (both sides at normal or better, once the dispute was militarized)."""
+        calm days (both sides at their pre-crisis stance or better, once the dispute was
+        militarized)."""
         w = self.world
         a, b = self.focal
         ongoing = w.status == ONGOING

@@ -340,7 +340,8 @@ MODEL: dict[str, Param] = {
         "interstate battle deaths at which a crisis becomes a war",
         "Correlates of War (Sarkees & Wayman 2010)"),
     "deescalation_days": Param(
-        7.0, 1, 365, DAYS, "consecutive days both sides must stay at normal or better",
+        7.0, 1, 365, DAYS,
+        "consecutive days both sides must stay at their pre-crisis stance or better",
         "model definition", integer=True),
     "force_lethality": Param(
         0.22, 0, 1, "share", "share of days of force (strikes, clashes) that kill anyone",

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from sim import record
+from sim.errors import InputError
 from sim.ladder import Rung
 from sim.model import BLOCK, Block, CrisisModel
 from sim.outcomes import Records
@@ -269,7 +270,8 @@ def simulate(cases: Sequence[Case], replicates: int, seed: int = 1, *,
     A case's records are the same whatever the executor, the grouping and the other cases.
     """
     if not 1 <= replicates <= BLOCK:
-        raise ValueError(f"replicates per case must be 1 to {BLOCK:,}")
+        raise InputError(f"--replicates {replicates:,}: too many for one case; allowed: 1 "
+                         f"to {BLOCK:,} replicates a case")
     cases = list(cases)
     groups = tasks(cases, replicates) if cases else []
     if sets:

@@ -7,7 +7,7 @@ import pytest
 import sim
 from sim.agents import Situation, saturate
 from sim.ladder import Rung
-from sim.model import CrisisModel
+from sim.model import Block, CrisisModel
 from sim.outcomes import NO_DAY, WAR
 from sim.parameters import KINDS
 
@@ -50,13 +50,13 @@ def test_an_agreement_stops_force_at_once_and_is_recorded(duel):
 def test_settlement_is_likelier_with_mediation_and_falls_with_pressure(duel):
     crisis = duel(initial="posture")
     model = CrisisModel(crisis, 3, 1)
-    rel, back = model.pairs[0]
+    rel, _ = model.pairs[0]
     days = np.array([10, 10, 10], np.int16)
-    base = model.settlement_rate(rel, back, days)
-    later = model.settlement_rate(rel, back, np.array([40, 40, 40], np.int16))
+    base = model.settlement_rate(rel, days)
+    later = model.settlement_rate(rel, np.array([40, 40, 40], np.int16))
     assert (later > base).all()                    # fighting reveals information
     model.world.pressure[:] = [[0, 2, 0], [0, 2, 0]]
-    pressed = model.settlement_rate(rel, back, days)
+    pressed = model.settlement_rate(rel, days)
     assert pressed[1] < base[1] and pressed[0] == pytest.approx(base[0])
 
 
@@ -169,3 +169,27 @@ def test_blame_for_militant_attacks_is_damped_under_an_agreement():
 def test_wars_still_happen_where_fighting_is_hot(duel):
     records = CrisisModel(duel("hawk", "hawk"), 500, 2).run()
     assert (records["outcome"] == WAR).any()
+
+
+def test_the_pressure_parameter_is_the_starting_pressure(duel):
+    """A state's ``pressure`` parameter is its domestic pressure on day 0 (ODD §5): the
+    population template codes ICB's gravity of threat there."""
+    crisis = duel(initial="posture").override({"actor.B.pressure": 1.5})
+    model = CrisisModel(crisis, 4, 1)
+    np.testing.assert_allclose(model.world.pressure[1], 1.5)
+    np.testing.assert_allclose(model.world.pressure[0], 0.0)
+
+
+def test_casualty_aversion_keeps_replicates_independent(duel):
+    """Whether the cost of force is computed per replicate depends on the parameter, not
+    on whether some other replicate has dead: a replicate's future is the same alone and
+    beside replicates at war."""
+    crisis = duel(initial="clashes")
+    first, second = (Block(np.random.SeedSequence(5, spawn_key=(k,)), 300) for k in (0, 1))
+    together = CrisisModel(crisis, blocks=[first, second]).run()
+    alone = CrisisModel(crisis, blocks=[first]).run()
+    assert (together["battle_deaths"][300:] > 0).any()   # the other block has dead
+    for name in ("outcome", "outcome_day", "max_rung", "battle_deaths"):
+        np.testing.assert_array_equal(together[name][:300], alone[name], err_msg=name)
+    state = CrisisModel(crisis, 3, 1).states[0]
+    assert np.ndim(Situation(state, state.relations[0]).force_cost) == 1  # always per replicate

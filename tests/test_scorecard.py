@@ -185,3 +185,15 @@ def test_scorecard_out_follows_the_folder_rules(tmp_path, capsys):
     (run / "run.json").write_text("{}")
     assert main(["scorecard", "--out", str(run)]) == 2
     assert "holds the results of a run" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["backtest", "--icb", "--replicates", "20000"], "allowed: 1 to 10,000"),
+    (["calibrate", "--check", "--replicates", "20000"], "allowed: 1 to 10,000"),
+    (["scorecard", "--out", "{tmp}/card", "--set", "actor.A.resolve=1"], "no actor 'A'"),
+])
+def test_scorecard_mistakes_are_one_line_before_the_work(argv, message, tmp_path, capsys):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
