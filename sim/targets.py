@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim import record
-from sim.outcomes import wilson
+from sim.outcomes import Proportion, wilson
 
 SEED = 20240116
 N_BOOT = 1000
@@ -49,15 +49,9 @@ CORE_NAMES = ("share_display", "share_force", "share_war", "recip_given_force",
 
 
 @dataclass(frozen=True)
-class Share:
-    """``k`` of ``n``: the share with its binomial standard error and Wilson interval."""
-
-    k: int
-    n: int
-
-    @property
-    def p(self) -> float:
-        return self.k / self.n if self.n else math.nan
+class Share(Proportion):
+    """``k`` of ``n`` (a :class:`~sim.outcomes.Proportion`), with the binomial standard error
+    the targets are reported with."""
 
     @property
     def se(self) -> float:
