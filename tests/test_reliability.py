@@ -44,6 +44,7 @@ def sweep_command(spec, out, *more):
     return [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), *more]
 
 
+@pytest.mark.slow  # ten kills of a running sweep: about 50 s (make test-slow; .ci/run)
 def test_ten_kills_and_resumes_end_with_the_uninterrupted_results(write, tmp_path):
     """Kill the sweep (SIGKILL) at a random moment after it has written something new, ten
     times, resuming each time; the final points must be the uninterrupted run's, byte for
