@@ -316,7 +316,7 @@ def scenario_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path]
 
 
 def backtest(paths: str | Path | Iterable[str | Path] = DEFAULT_CASES, replicates: int = 10_000,
-             seed: int = 1, goldstein_paths: int = 1000, progress: Any = None,
+             seed: int = 1, goldstein_paths: int = 1000,
              sets: dict[str, Any] | None = None) -> Backtest:
     """Run each scenario file from its branch (with the overrides ``sets``, if any) and
     score P(war) against what happened; keep the first case's daily Goldstein series (the
@@ -338,8 +338,6 @@ def backtest(paths: str | Path | Iterable[str | Path] = DEFAULT_CASES, replicate
                           s.days_to_deescalation.median, s.days_to_reciprocation.median))
         if keep:
             goldstein = _goldstein(result)
-        if progress is not None:
-            progress(1)
     return Backtest(replicates, seed, cases, skipped, base_rate_war(), goldstein,
                     time.perf_counter() - start)
 

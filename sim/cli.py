@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a parameter, e.g. actor.PAK.restraint=2 (repeatable)")
         p.add_argument("--variant", help="a named counterfactual from the scenario file")
 
+    def population_flags(p: argparse.ArgumentParser, case: str) -> None:
+        p.add_argument("--seed", type=_positive_int("seed", 0), default=1)
+        p.add_argument("--workers", type=_positive_int("workers"), default=1,
+                       help="processes (default 1; same numbers)")
+        p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                       help=f"override a parameter in every {case} (repeatable): an ablation")
+
     run = sub.add_parser("run", help="simulate a scenario and summarise the outcomes")
     scenario_flags(run)
     run.add_argument("--replicates", type=_positive_int("replicates"),
@@ -166,10 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "print each moment beside its target, with z-scores")
     calibrate.add_argument("--replicates", type=_positive_int("replicates"), default=100,
                            help="per dispute (default 100)")
-    calibrate.add_argument("--seed", type=_positive_int("seed", 0), default=1)
-    calibrate.add_argument("--workers", type=_positive_int("workers"), default=1)
-    calibrate.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                           help="override a parameter in every dispute (repeatable)")
+    population_flags(calibrate, "dispute")
     calibrate.add_argument("--json", action="store_true", help="print one JSON object")
     calibrate.add_argument("--plot", metavar="FILE", help="also draw the moment comparison")
 
@@ -180,10 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "(default results/scorecard)")
     card.add_argument("--replicates", type=_positive_int("replicates"), default=2000,
                       help="per ICB crisis (default 2,000; MID disputes get a twentieth)")
-    card.add_argument("--seed", type=_positive_int("seed", 0), default=1)
-    card.add_argument("--workers", type=_positive_int("workers"), default=1)
-    card.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                      help="override a parameter in every case (repeatable): an ablation")
+    population_flags(card, "case")
     card.add_argument("--force", action="store_true",
                       help="replace an earlier scorecard in --out")
 
@@ -477,12 +478,6 @@ class _Bar:
             self.bar.close()
 
 
-def _executor(workers: int) -> Any:
-    from sim.executors import InProcess, make_executor
-
-    return InProcess() if workers == 1 else make_executor("local", workers)
-
-
 def cmd_backtest(args: argparse.Namespace) -> int:
     from sim import analysis
 
@@ -516,9 +511,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 def _icb(files: list[str], replicates: int, seed: int, workers: int, quiet: bool,
          sets: dict[str, Any]) -> Any:
     from sim import scorecard
+    from sim.executors import make_executor
 
     bar = _Bar("crises", quiet)
-    with _executor(workers) as executor:
+    with make_executor("local", workers) as executor:
         result = scorecard.icb_backtest(files or None, replicates, seed, executor=executor,
                                         progress=bar, sets=sets)
     bar.close()
@@ -527,9 +523,10 @@ def _icb(files: list[str], replicates: int, seed: int, workers: int, quiet: bool
 
 def _mid(replicates: int, seed: int, workers: int, quiet: bool, sets: dict[str, Any]) -> Any:
     from sim import scorecard
+    from sim.executors import make_executor
 
     bar = _Bar("cases", quiet)
-    with _executor(workers) as executor:
+    with make_executor("local", workers) as executor:
         result = scorecard.mid_check(replicates, seed, executor=executor, progress=bar,
                                      sets=sets)
     bar.close()

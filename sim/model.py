@@ -232,12 +232,10 @@ class CrisisModel(mesa.Model):
         self.states = [StateActor(self, spec, i) for i, spec in enumerate(states)]
         self._state = {s.id: s for s in self.states}
         self.relations = self._relations()
-        self.pairs = [(rel, back) for rel in self.relations for back in self.relations
-                      if back.actor is rel.rival and back.rival is rel.actor
-                      and rel.actor.index < rel.rival.index]
-        """Each dyad once, as its two relations."""
+        self.pairs = [rel for rel in self.relations if rel.actor.index < rel.rival.index]
+        """Each dyad once, as the relation of its first state toward the second."""
         self.settle_streams = [self.stream(f"settle:{rel.actor.id}-{rel.rival.id}")
-                               for rel, _ in self.pairs]
+                               for rel in self.pairs]
         self.front_change, self.campaign = self._schedules()
         self.mediators = [
             (GreatPower if spec.kind == "great_power" else Mediator)(self, spec, m)
@@ -408,7 +406,7 @@ class CrisisModel(mesa.Model):
         ``agreement_days``, their grievances shrink by ``agreement_relief``, and blame for
         militant attacks is damped; a use of force by either side breaks the deal."""
         w, p, day = self.world, self.params, self.day
-        for (rel, _), stream in zip(self.pairs, self.settle_streams, strict=True):
+        for rel, stream in zip(self.pairs, self.settle_streams, strict=True):
             a, b = rel.actor.index, rel.rival.index
             u = self.uniforms(stream)
             hottest = np.maximum(w.rung[a, b], w.rung[b, a])

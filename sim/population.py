@@ -21,7 +21,7 @@ in the file (a held-back set scores the same crises the same way).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -30,6 +30,7 @@ import numpy as np
 
 from sim import record
 from sim.errors import InputError
+from sim.executors import InProcess
 from sim.ladder import Rung
 from sim.model import BLOCK, Block, CrisisModel
 from sim.outcomes import Records
@@ -105,6 +106,8 @@ class Case:
     share: float = 1.0
     """This case's replicates as a share of the run's (several cases can stand for one
     dispute, each a way it may have started)."""
+    number: int = 0
+    """The dispute's or crisis's number in its dataset (MID ``dispnum``, ICB ``crisno``)."""
 
     def replicates(self, run: int) -> int:
         return max(1, round(self.share * run))
@@ -143,7 +146,7 @@ def from_crises(crises: record.Crises) -> list[Case]:
             nuclear=(_flag(r.nuclear_b), _flag(r.nuclear_a)),
             trigger=TRIGGER_RUNG[int(r.trigger)],
             rivalry=RIVALRY_IF_HISTORY if history else 0.0,
-            pressure=GRAVITY_PRESSURE.get(gravity, 0.0)))
+            pressure=GRAVITY_PRESSURE.get(gravity, 0.0), number=int(r.crisno)))
     return cases
 
 
@@ -161,7 +164,8 @@ def from_disputes(disputes: Any, starts: dict[Rung, float] | None = None) -> lis
         challenger=str(int(r.state_a)), target=str(int(r.state_b)),
         capability=(float(r.cinc_a), float(r.cinc_b)),
         nuclear=(_flag(r.nuclear_a), _flag(r.nuclear_b)), trigger=rung,
-        rivalry=RIVALRY_IF_HISTORY if r.prior_mids > 0 else 0.0, pressure=0.0, share=share)
+        rivalry=RIVALRY_IF_HISTORY if r.prior_mids > 0 else 0.0, pressure=0.0, share=share,
+        number=int(number))
         for number, r in zip(rows.index, rows.itertuples(index=False), strict=True)
         for rung, share in starts.items()]
 
@@ -279,7 +283,7 @@ def simulate(cases: Sequence[Case], replicates: int, seed: int = 1, *,
     calls = [(run_cases, ([cases[i] for i in group], replicates, seed, horizon, sets))
              for group in groups]
     results: dict[int, dict[str, np.ndarray]] = {}
-    for index, columns in _execute(executor, calls):
+    for index, columns in (executor or InProcess()).run(calls):
         results[index] = columns
         if progress is not None:
             progress(len(groups[index]), len(cases))
@@ -291,9 +295,3 @@ def simulate(cases: Sequence[Case], replicates: int, seed: int = 1, *,
     records = Records.concat([Records(parts[i]) for i in range(len(cases))]) if cases \
         else Records.empty(0)
     return PopulationRun(cases, replicates, seed, records)
-
-
-def _execute(executor: Any, calls: list) -> Iterable[tuple[int, Any]]:
-    if executor is None:
-        return ((i, function(*args)) for i, (function, args) in enumerate(calls))
-    return executor.run(calls)

@@ -128,7 +128,7 @@ def simulated_disputes(run: population.PopulationRun, disputes: pd.DataFrame) ->
     """The simulated disputes as a table with the columns :func:`targets.core_moments`
     reads, each replicate carrying its dispute's strata."""
     rec = run.records
-    dispute = np.array([int(c.id.split("-")[1]) for c in run.cases])[run.case_column()]
+    dispute = np.array([c.number for c in run.cases])[run.case_column()]
     strata = disputes.loc[dispute, ["land_contiguity", "nuclear"]].reset_index(drop=True)
     table = pd.DataFrame({
         "dispnum": dispute,

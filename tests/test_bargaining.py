@@ -50,7 +50,7 @@ def test_an_agreement_stops_force_at_once_and_is_recorded(duel):
 def test_settlement_is_likelier_with_mediation_and_falls_with_pressure(duel):
     crisis = duel(initial="posture")
     model = CrisisModel(crisis, 3, 1)
-    rel, _ = model.pairs[0]
+    rel = model.pairs[0]
     days = np.array([10, 10, 10], np.int16)
     base = model.settlement_rate(rel, days)
     later = model.settlement_rate(rel, np.array([40, 40, 40], np.int16))

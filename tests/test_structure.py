@@ -27,7 +27,7 @@ FORBIDDEN = {
     "scores": {"plots", "cli", "model"},
     "record": {"plots", "cli", "model", "api"},
     "targets": {"plots", "cli", "model"},
-    "population": {"plots", "cli", "executors"},
+    "population": {"plots", "cli"},
     "scorecard": {"plots", "cli"},
     "discovery": {"plots", "cli"},
     "experiment": {"plots", "cli"},
