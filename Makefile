@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow test-offline scorecard bench figures screenshots notebooks app lint clean
+.PHONY: run test test-slow test-offline scorecard calibrate bench figures screenshots notebooks app lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test-offline: $(STAMP)  ## the classroom page's browser tests with the network c
 
 scorecard: $(STAMP)  ## the model on the record: MID moments, ICB scores, history cases (a few minutes)
 	$(BIN)/crisis-sim scorecard --workers 2 --out results/scorecard --force
+
+calibrate: $(STAMP)  ## fit the parameters to the MID record: rebuilds data/posterior/, then the 1946-89 out-of-sample fit
+	$(BIN)/crisis-sim calibrate experiments/calibration.toml --out data/posterior --workers 2 --force
+	$(BIN)/crisis-sim calibrate experiments/calibration_1946_1989.toml --out results/calibration/mid-1946-1989 --workers 2 --force
 
 bench: $(STAMP)  ## performance: the ensemble against mesa.batch_run (about 5 minutes)
 	$(BIN)/python benchmarks/bench.py

@@ -7,6 +7,7 @@ call from Jupyter.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -339,6 +340,15 @@ def describe(result: RunResult) -> str:
                     f"day{'' if r.median == 1 else 's'} after the first "
                     f"(quartiles {r.q25:.0f}-{r.q75:.0f})" if r.n else ""))
     lines.append(f"A mediator was active: {m.mediated}")
+    spread = m.parameters
+    if spread is not None:
+        places = decimals(spread.low, spread.high)
+        lines.append(
+            f"\nParameter uncertainty ({counted(spread.draws, 'posterior draw')}, "
+            f"{s.posterior.source if s.posterior else 'posterior'}): over the parameter sets "
+            f"the record allows, P(war) lies between {spread.low:.{places}f} and "
+            f"{spread.high:.{places}f} (95%); the parameters explain {spread.share:.0%} of "
+            "the spread of outcomes, chance the rest.")
     lines.append("\nHighest rung reached          share   95% interval")
     for rung in Rung:
         p = m.max_rung[rung.name.lower()]
@@ -471,3 +481,164 @@ def load_run(path: str | Path) -> RunResult:
                                     empty, empty, empty)
     return RunResult(crisis, info["replicates"], info["seed"], records, info["elapsed_s"],
                      trajectories=trajectories)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def calibrate(config: str | Path, out: str | Path, *, workers: int = 1,
+              executor: str = "local", scheduler: str | None = None, resume: bool = False,
+              force: bool = False, progress: bool = False) -> Any:
+    """Run the calibration a config describes (:mod:`sim.calibration`) and write it to
+    ``out`` (:func:`save_calibration`); returns the :class:`~sim.calibration.Calibration`.
+
+    A killed calibration resumes with ``resume=True``: the waves already written are read
+    back (checked against the manifest: the same config, the same disputes, whole files),
+    and only the rest is run, so the result is the one an uninterrupted run gives."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from sim import calibration, posterior, record
+    from sim.executors import make_executor
+    from sim.experiment import write_json
+
+    settings, digest = calibration.load(config)
+    disputes = record.disputes()
+    fitted = calibration.fitted(settings, disputes)
+    holdout = calibration.held_out(settings, disputes)
+    identity = {"config_sha256": digest, "settings": _settings_dict(settings),
+                "disputes_sha256": _table_sha256(fitted)}
+    folder = ResultsFolder(out, "calibration", force=force, resume=resume)
+    folder.check()
+    path = folder.path
+    done: list[calibration.Wave] = []
+    manifest: dict[str, Any] = {**identity, "waves": {}}
+    if resume and (path / "calibration.json").exists():
+        import json
+
+        try:
+            old = json.loads((path / "calibration.json").read_text())
+            same = isinstance(old, dict) and all(old.get(k) == v for k, v in identity.items())
+        except (OSError, ValueError):
+            old, same = {}, False
+        if not same:
+            raise InputError(f"--out {path}: holds a calibration of another config or other "
+                             "data; use --force to start over, or another --out")
+        for number in range(1, settings.waves + 1):
+            entry = (old.get("waves") or {}).get(str(number))
+            file = path / f"wave-{number}.parquet"
+            if not (isinstance(entry, dict) and file.exists()
+                    and posterior.sha256(file) == entry.get("sha256")):
+                if file.exists() or entry:
+                    print(f"note: {file}: missing, changed or cut short; wave {number} and "
+                          "those after it are run again", file=sys.stderr)
+                break
+            table = pq.read_table(file).to_pandas()
+            done.append(calibration.Wave(number, table[settings.paths].to_numpy(),
+                                         table[list(settings.moments)].to_numpy()))
+            manifest["waves"][str(number)] = entry
+    bars = _StageBars() if progress else None
+    with folder, make_executor(executor, workers, scheduler) as pool:
+        def save(wave: calibration.Wave) -> None:
+            frame = pd.DataFrame(np.column_stack([wave.points, wave.moments]),
+                                 columns=[*settings.paths, *settings.moments])
+            file = path / f"wave-{wave.number}.parquet"
+            _write_parquet(file, frame)
+            manifest["waves"][str(wave.number)] = {"sha256": posterior.sha256(file),
+                                                   "points": len(frame)}
+            write_json(path / "calibration.json", {**manifest, "finished": False})
+
+        result = calibration.calibrate(settings, fitted, executor=pool, done=done,
+                                       on_wave=save, progress=bars, holdout=holdout)
+        if bars is not None:
+            bars.close()
+        save_calibration(result, path, manifest)
+    return result
+
+
+class _StageBars:
+    """A progress bar per stage of a calibration (each wave, the check, the holdout)."""
+
+    def __init__(self) -> None:
+        self.stage, self.done, self.bar = "", 0, None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = tqdm(total=total, desc=stage, unit=" disputes", unit_scale=True)
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _settings_dict(settings: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    d = asdict(settings)
+    d["priors"] = [[p["path"], p["low"], p["high"]] for p in d["priors"]]
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+def _table_sha256(table: Any) -> str:
+    import hashlib
+
+    import pandas as pd
+
+    return hashlib.sha256(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes()
+                          ).hexdigest()
+
+
+def _write_parquet(file: Path, frame: Any) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.experiment import write_atomic
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    write_atomic(file, lambda p: pq.write_table(table, p))
+
+
+def save_calibration(result: Any, out: Path, manifest: dict[str, Any]) -> None:
+    """Write a finished calibration into ``out``: ``posterior.parquet`` (the joint draws),
+    ``check.parquet`` (the moments at the checked draws), ``report.md``,
+    ``posterior.png`` (pairs plot), ``moments.png`` (targets with error bars) and the
+    manifest ``calibration.json`` (with every file's SHA-256)."""
+    import numpy as np
+    import pandas as pd
+
+    from sim import calibration, plots, posterior
+    from sim.experiment import write_atomic, write_json
+
+    s = result.settings
+    frame = pd.DataFrame({"draw": np.arange(len(result.posterior)),
+                          **{p: result.posterior[:, k] for k, p in enumerate(s.paths)}})
+    _write_parquet(out / "posterior.parquet", frame)
+    _write_parquet(out / "check.parquet", pd.DataFrame(
+        np.column_stack([result.check_points, result.check_moments]),
+        columns=[*s.paths, *s.moments]))
+    text = calibration.report(result)
+    write_atomic(out / "report.md", lambda p: p.write_text(text))
+    check = calibration.predictive(result.observed, result.check_moments, s.discrepancy)
+    for name, figure in (("posterior.png", plots.posterior_pairs(result.posterior, s.paths,
+                                                                 [(p.low, p.high) for p in
+                                                                  s.priors])),
+                         ("moments.png", plots.moment_comparison(
+                             check, "The record's moments beside the calibrated model's"))):
+        write_atomic(out / name, lambda p, f=figure: f.savefig(p, format="png", dpi=90))
+    files = {name: posterior.sha256(out / name) for name in
+             ("posterior.parquet", "check.parquet", "report.md")}
+    write_json(out / "calibration.json", {
+        **manifest, "finished": True, "files": files,
+        "waves_kept": [w.kept for w in result.waves],
+        "parameters": calibration.pinned(s, result.posterior),
+        "matched_together": result.matched_together,
+        "check": {"joint_distance": check.joint_distance, "df": check.df,
+                  "moments": check.table.reset_index().to_dict(orient="records")}})

@@ -167,15 +167,27 @@ def build_parser() -> argparse.ArgumentParser:
     targets = sub.add_parser("targets", help="the MID 5.0 moments the model is judged by")
     targets.add_argument("--json", action="store_true", help="print one JSON object")
 
-    calibrate = sub.add_parser("calibrate", help="the model's MID moments beside the record's")
-    calibrate.add_argument("--check", action="store_true", required=True,
-                           help="simulate every post-1945 MID with the current defaults and "
-                                "print each moment beside its target, with z-scores")
+    calibrate = sub.add_parser(
+        "calibrate", help="fit parameters to the MID record (history matching, then a "
+        "posterior); or --check the model's MID moments beside the record's")
+    calibrate.add_argument("config", nargs="?", metavar="CONFIG",
+                           help="a calibration config (e.g. experiments/calibration.toml)")
+    calibrate.add_argument("--out", metavar="DIR", help="with CONFIG: where to write the "
+                           "posterior, the report and the figures (default "
+                           "results/calibration/ID)")
+    calibrate.add_argument("--resume", action="store_true",
+                           help="with CONFIG: continue a killed calibration in --out")
+    calibrate.add_argument("--force", action="store_true",
+                           help="with CONFIG: replace the results in --out")
+    calibrate.add_argument("--check", action="store_true",
+                           help="instead: simulate every post-1945 MID with the current "
+                                "parameters and print each moment beside its target")
     calibrate.add_argument("--replicates", type=_positive_int("replicates"), default=100,
-                           help="per dispute (default 100)")
+                           help="with --check: per dispute (default 100)")
     population_flags(calibrate, "dispute")
     calibrate.add_argument("--json", action="store_true", help="print one JSON object")
-    calibrate.add_argument("--plot", metavar="FILE", help="also draw the moment comparison")
+    calibrate.add_argument("--plot", metavar="FILE",
+                           help="with --check: also draw the moment comparison")
 
     card = sub.add_parser("scorecard", help="the whole scorecard: MID moments, ICB scores and "
                           "the history cases; writes a report")
@@ -545,6 +557,24 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    if bool(args.config) == bool(args.check):
+        raise InputError("calibrate: give a CONFIG to calibrate, or --check to compare the "
+                         "current parameters with the record (not both, not neither)")
+    if args.config:
+        from sim import api, calibration
+
+        settings, _ = calibration.load(args.config)
+        out = args.out or f"results/calibration/{settings.id}"
+        result = api.calibrate(args.config, out, workers=args.workers, resume=args.resume,
+                               force=args.force, progress=not args.json)
+        if args.json:
+            _print_json({"out": out, "waves_kept": [w.kept for w in result.waves],
+                         "parameters": calibration.pinned(settings, result.posterior)})
+        else:
+            print(calibration.report(result))
+            print(f"Wrote {out}/posterior.parquet, report.md, calibration.json, "
+                  "posterior.png, moments.png")
+        return 0
     _check_figure(args.plot)
     result = _mid(args.replicates, args.seed, args.workers, args.json, _overrides(args))
     if args.json:

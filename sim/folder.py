@@ -31,10 +31,12 @@ from sim.errors import InputError, WriteError
 
 LOCK = ".crisis-sim.lock"
 MARKERS = {"sweep": "manifest.json", "run": "run.json", "comparison": "comparison.json",
-           "scorecard": "scorecard.json"}
+           "scorecard": "scorecard.json", "calibration": "calibration.json"}
 """The file that marks a folder as holding each kind of results."""
 NOUNS = {"sweep": "a sweep", "run": "a run", "comparison": "a comparison",
-         "scorecard": "a scorecard"}
+         "scorecard": "a scorecard", "calibration": "a calibration"}
+RESUMABLE = ("sweep", "calibration")
+"""Kinds of results a writer can continue (``--resume``)."""
 
 
 def write_failure(path: Path | str, err: OSError, after: str = "") -> WriteError:
@@ -118,7 +120,7 @@ class ResultsFolder:
                                  f"{self.flag}, or --force)")
         elif not self.force and not self.resume:
             again = ("use --resume to continue them, or --force to start over"
-                     if self.kind == "sweep" else "use --force to replace them, or another "
+                     if self.kind in RESUMABLE else "use --force to replace them, or another "
                      f"{self.flag}")
             raise InputError(f"{where}: holds results already; "
                              f"{again}")

@@ -255,6 +255,8 @@ class CrisisModel(mesa.Model):
         """The focal pair's pre-crisis stances (at least normal relations): de-escalation
         is a return to them."""
         self.records = Records.empty(replicates)
+        if self.params.draw is not None:
+            self.records.columns["parameter_draw"][:] = self.params.draw
         self._ended = 0
         self.trajectories = self._start_trace(trace)
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -671,6 +673,7 @@ def draw_parameters(crisis: Scenario, n: int, stream: Any) -> ParameterSet:
 
     for name, spec in MODEL.items():
         put(f"model.{name}", spec, crisis.model_parameters.get(name, spec.default))
+    draws = crisis.posterior
     for actor in crisis.actors:
         table = dict(KINDS[actor.kind])
         if actor.policy:
@@ -685,7 +688,30 @@ def draw_parameters(crisis: Scenario, n: int, stream: Any) -> ParameterSet:
                     put(f"actor.{actor.id}.{name}.{party}", spec, value)
             else:
                 put(f"actor.{actor.id}.{name}", spec, spec.default if given is None else given)
+    if draws is not None:
+        params.draw = posterior_draw(crisis, params, stream("posterior").random())
     return params
+
+
+def posterior_draw(crisis: Scenario, params: ParameterSet, u: np.ndarray) -> np.ndarray:
+    """Give each replicate one whole row of the scenario's posterior (row ``u × draws``),
+    for every calibrated parameter the scenario leaves at its default; returns the rows.
+
+    ``model.NAME`` is the model's parameter unless the scenario's ``[model]`` sets it;
+    ``actor.*.NAME`` is each state's unless that state sets it."""
+    draws = crisis.posterior
+    assert draws is not None
+    row = np.minimum((u * len(draws)).astype(np.int64), len(draws) - 1)
+    for k, path in enumerate(draws.paths):
+        name = path.rsplit(".", 1)[-1]
+        if path.startswith("model."):
+            targets = [] if name in crisis.model_parameters else [path]
+        else:
+            targets = [f"actor.{a.id}.{name}" for a in crisis.of_kind("state")
+                       if name not in a.parameters]
+        for target in targets:
+            params[target] = draws.draws[row, k]
+    return row.astype(np.int16)
 
 
 def simulate(crisis: Scenario, replicates: int, seed: int, *, blocks: range | None = None,

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.special import betaincinv
 
 from sim.ladder import MID_HOSTILITY, MID_LEVELS, Rung
 
@@ -46,6 +47,8 @@ COLUMNS: dict[str, tuple[type, str]] = {
     "attack_deaths": (np.float32, "deaths in the two states from militant attacks after "
                       "the start"),
     "mediated": (np.bool_, "a mediator was active on some day"),
+    "parameter_draw": (np.int16, "the posterior draw the replicate's calibrated parameters "
+                       "came from (-1: the point defaults)"),
 }
 
 DAY_COLUMNS = ("days_to_dispute", "dispute_days", "days_to_militarized_end",
@@ -128,6 +131,7 @@ class Records:
     def empty(cls, n: int) -> Records:
         columns = {name: np.zeros(n, dtype) for name, (dtype, _) in COLUMNS.items()}
         columns["outcome"][:] = ONGOING
+        columns["parameter_draw"][:] = -1
         for name in DAY_COLUMNS:
             columns[name][:] = NO_DAY
         return cls(columns)
@@ -183,6 +187,8 @@ class Summary:
     days_to_reciprocation: Quantiles
     mediated: Proportion
     deaths: dict[str, dict[str, float]] = field(default_factory=dict)
+    parameters: ParameterSpread | None = None
+    """How much of P(war)'s spread comes from the parameters (None: no posterior)."""
 
     @classmethod
     def of(cls, records: Records) -> Summary:
@@ -205,6 +211,7 @@ class Summary:
             mediated=Proportion(int(records["mediated"].sum()), n),
             deaths={name: _death_stats(records[f"{name}_deaths"])
                     for name in ("battle", "strike", "attack")},
+            parameters=ParameterSpread.of(outcome == WAR, records["parameter_draw"]),
         )
 
     @property
@@ -222,7 +229,62 @@ class Summary:
             "days_to_reciprocation": json_safe(asdict(self.days_to_reciprocation)),
             "mediated": self.mediated.as_dict(),
             "deaths": self.deaths,
+            "parameter_uncertainty": None if self.parameters is None else
+            json_safe(asdict(self.parameters)),
         }
+
+
+@dataclass(frozen=True)
+class ParameterSpread:
+    """How much of an event's uncertainty comes from the calibrated parameters and how much
+    from chance, when each replicate drew its parameters from a posterior.
+
+    With replicates grouped by their posterior draw g (n_g replicates, share p_g having the
+    event; N in all, G draws, overall share p), the one-way random-effects estimator
+    (Searle, Casella & McCulloch 1992, §3.5) gives the variance of P(event | θ) over the
+    posterior::
+
+        MSB = Σ n_g (p_g − p)² / (G − 1),   MSW = Σ n_g p_g (1 − p_g) / (N − G),
+        n₀ = (N − Σ n_g² / N) / (G − 1),    σ²_θ = max(0, (MSB − MSW) / n₀)
+
+    ``share`` is σ²_θ / (σ²_θ + MSW), the part of the event's variance the parameters
+    explain (chance the rest), and ``low``-``high`` the central 95% of P(event | θ) over
+    the posterior, from the beta distribution with mean p and variance σ²_θ (the interval
+    of the Monte-Carlo estimate of p when σ²_θ is 0)."""
+
+    draws: int
+    p: float
+    sd: float
+    low: float
+    high: float
+    share: float
+
+    @classmethod
+    def of(cls, event: np.ndarray, draw: np.ndarray) -> ParameterSpread | None:
+        used = draw >= 0
+        if not used.any():
+            return None
+        event, draw = event[used].astype(float), draw[used]
+        counts = np.bincount(draw)
+        hits = np.bincount(draw, weights=event)
+        present = counts > 0
+        n_g, p_g = counts[present], hits[present] / counts[present]
+        n, g = len(event), int(present.sum())
+        p = float(event.mean())
+        if g < 2 or n <= g:
+            return cls(g, p, 0.0, *wilson(int(event.sum()), n), 0.0)
+        msb = float(np.sum(n_g * (p_g - p) ** 2) / (g - 1))
+        msw = float(np.sum(n_g * p_g * (1 - p_g)) / (n - g))
+        n0 = (n - float(np.sum(n_g ** 2)) / n) / (g - 1)
+        var = max(0.0, (msb - msw) / n0)
+        if var <= 0 or not 0 < p < 1 or var >= p * (1 - p):
+            low, high = wilson(int(event.sum()), n)
+        else:
+            total = p * (1 - p) / var - 1
+            low, high = (float(betaincinv(p * total, (1 - p) * total, q))
+                         for q in (0.025, 0.975))
+        return cls(g, p, math.sqrt(var), low, high,
+                   var / (var + msw) if var + msw > 0 else 0.0)
 
 
 def _death_stats(values: np.ndarray) -> dict[str, float]:

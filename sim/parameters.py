@@ -443,6 +443,8 @@ class ParameterSet:
 
     n: int
     values: dict[str, float | np.ndarray] = field(default_factory=dict)
+    draw: np.ndarray | None = None
+    """Each replicate's row of the posterior its calibrated parameters came from."""
 
     def __getitem__(self, path: str) -> float | np.ndarray:
         return self.values[path]
@@ -455,3 +457,34 @@ class ParameterSet:
             if isinstance(value, np.ndarray):
                 self.values[path] = value[index]
         self.n = len(index)
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Joint draws of calibrated parameters (one row per draw, one column per path), from
+    which each replicate takes one whole row: parameter uncertainty that keeps the
+    parameters' correlations, unlike independent marginal distributions.
+
+    Paths are ``model.NAME`` (the model's parameter) or ``actor.*.NAME`` (every state's).
+    A scenario that sets a parameter keeps its own value: the posterior fills only what the
+    file leaves at its default (and ``--set`` and sweep factors replace it).
+    """
+
+    paths: tuple[str, ...]
+    draws: np.ndarray
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.draws.ndim != 2 or self.draws.shape[1] != len(self.paths) or not len(self.draws):
+            raise ValueError(f"{self.source}: expected draws × {len(self.paths)} values")
+        for path in self.paths:
+            parts = path.split(".")
+            table = MODEL if parts[0] == "model" else STATE if parts[:2] == ["actor", "*"] \
+                else None
+            if table is None or parts[-1] not in table or len(parts) != (2 if table is MODEL
+                                                                         else 3):
+                raise ValueError(f"{self.source}: {path!r} is not a model.NAME or "
+                                 "actor.*.NAME parameter path")
+
+    def __len__(self) -> int:
+        return len(self.draws)

@@ -548,3 +548,32 @@ def discovery(found: Any) -> Figure:
     _tree_on(fig.add_subplot(grid[rows, :]), found)
     fig.tight_layout()
     return fig
+
+
+def posterior_pairs(draws: np.ndarray, paths: Sequence[str],
+                    ranges: Sequence[tuple[float, float]]) -> Figure:
+    """A pairs plot of joint posterior draws: each parameter's histogram on the diagonal,
+    every pair's draws below it, each axis spanning the parameter's prior range."""
+    d = len(paths)
+    fig, axes = _figure(2.0 * d + 1, 2.0 * d + 0.6, d, d, squeeze=False)
+    for i in range(d):
+        for j in range(d):
+            ax = axes[i, j]
+            if j > i:
+                ax.axis("off")
+                continue
+            if i == j:
+                ax.hist(draws[:, i], bins=30, range=ranges[i], color=BLUE, alpha=0.8)
+                ax.set_yticks([])
+            else:
+                ax.plot(draws[:, j], draws[:, i], ".", ms=2, alpha=0.3, color=BLUE)
+                ax.set_ylim(*ranges[i])
+            ax.set_xlim(*ranges[j])
+            ax.tick_params(labelsize=7)
+            if i == d - 1:
+                ax.set_xlabel(_label(paths[j]), fontsize=8)
+            if j == 0 and i > 0:
+                ax.set_ylabel(_label(paths[i]), fontsize=8)
+    fig.suptitle(f"Posterior: {len(draws):,} joint draws (axes span the prior ranges)")
+    fig.tight_layout()
+    return fig

@@ -14,7 +14,7 @@ import copy
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,10 +22,10 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from sim import policies
+from sim import policies, posterior
 from sim.errors import InputError
 from sim.ladder import FORCE, Rung
-from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Param, Value
+from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Param, Posterior, Value
 
 MAX_BYTES = 1 << 20
 """Scenario and experiment files larger than this (1 MiB) are refused."""
@@ -215,6 +215,9 @@ class Scenario:
     text: str = field(repr=False, compare=False, default="")
     applied: tuple[str, ...] = ()
     outcome: OutcomeTable | None = None
+    posterior: Posterior | None = field(default=None, repr=False, compare=False)
+    """Joint draws of calibrated parameters for what the file leaves at its defaults
+    (:mod:`sim.posterior`); None: the point defaults."""
 
     @property
     def horizon(self) -> int:
@@ -282,7 +285,13 @@ class Scenario:
             sets["scenario.branch"] = branch
         if horizon is not None:
             sets["scenario.horizon"] = horizon
-        return _build(self.raw, self.path, self.sha256, self.text, variant, sets, self.applied)
+        return _build(self.raw, self.path, self.sha256, self.text, variant, sets, self.applied
+                      ).with_posterior(self.posterior)
+
+    def with_posterior(self, draws: Posterior | None) -> Scenario:
+        """This scenario drawing its calibrated parameters from ``draws`` (None: the point
+        defaults)."""
+        return self if draws is self.posterior else replace(self, posterior=draws)
 
 
 # --------------------------------------------------------------------------- loading
@@ -335,7 +344,8 @@ def load(path: str | Path, variant: str | None = None, sets: dict[str, Any] | No
         sets["scenario.branch"] = branch
     if horizon is not None:
         sets["scenario.horizon"] = horizon
-    return _build(doc, str(path), digest, text, variant, sets, ())
+    return _build(doc, str(path), digest, text, variant, sets, ()).with_posterior(
+        posterior.default())
 
 
 def from_document(doc: dict, name: str) -> Scenario:
@@ -343,7 +353,7 @@ def from_document(doc: dict, name: str) -> Scenario:
     template wrote; ``name`` stands for the file in messages. Raises
     :class:`~sim.errors.InputError` listing every problem."""
     digest = hashlib.sha256(repr(sorted(doc.items(), key=str)).encode()).hexdigest()
-    return _build(doc, name, digest, "", None, {}, ())
+    return _build(doc, name, digest, "", None, {}, ()).with_posterior(posterior.default())
 
 
 def parse_set(assignment: str) -> tuple[str, Any]:

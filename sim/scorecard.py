@@ -127,17 +127,24 @@ def _value(x: float, se: float, digits: int) -> str:
 def simulated_disputes(run: population.PopulationRun, disputes: pd.DataFrame) -> pd.DataFrame:
     """The simulated disputes as a table with the columns :func:`targets.core_moments`
     reads, each replicate carrying its dispute's strata."""
-    rec = run.records
     dispute = np.array([c.number for c in run.cases])[run.case_column()]
-    strata = disputes.loc[dispute, ["land_contiguity", "nuclear"]].reset_index(drop=True)
+    return dispute_table(run.records, disputes.loc[dispute])
+
+
+def dispute_table(rec: Records, disputes: pd.DataFrame) -> pd.DataFrame:
+    """Simulated disputes (``rec``, one row per replicate) as a table with the columns
+    :func:`targets.core_moments` reads, each row carrying the strata of its dispute
+    (``disputes``, one row per replicate, in order); replicates in which no dispute
+    happened are dropped, as the record has none of them."""
     table = pd.DataFrame({
-        "dispnum": dispute,
+        "dispnum": disputes.index.to_numpy(),
         "hostlev": rec["mid_hostility"].astype(int),
         "duration": rec["dispute_days"].astype(float),
         "fatality": fatality_level(rec["battle_deaths"] + rec["strike_deaths"]),
         "reciprocated": rec["force_reciprocated"].astype(bool),
+        "land_contiguity": disputes["land_contiguity"].to_numpy(),
+        "nuclear": disputes["nuclear"].to_numpy(),
     })
-    table = pd.concat([table, strata], axis=1)
     return table[table["hostlev"] >= 2].reset_index(drop=True)
 
 
