@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import api, calibration, record, scenario
+from sim import api, calibration, population, record, scenario
 from sim.errors import InputError
 from sim.model import CrisisModel
 from sim.outcomes import ParameterSpread
@@ -218,6 +218,16 @@ def test_what_a_scenario_sets_is_kept():
     assert np.all(model.params["actor.PAK.restraint"] == 1.25)
     assert np.all(model.params["model.settle_rate"] == 0.0)
     assert set(np.unique(model.params["actor.IRN.restraint"])) == {0.5, 2.0}
+
+
+def test_the_shipped_posterior_is_every_scenario_s_default(shipped_posterior):
+    crisis = scenario.load(FLAGSHIP)
+    assert crisis.posterior is not None and crisis.posterior.source.endswith(
+        "data/posterior/posterior.parquet")
+    assert crisis.override({"actor.PAK.restraint": 1.0}).posterior is crisis.posterior
+    from_template = population.scenario(population.from_disputes(
+        record.disputes().iloc[:1])[0])
+    assert from_template.posterior is crisis.posterior  # the scorecard's cases too
 
 
 def test_the_posterior_can_be_switched_off(monkeypatch, tmp_path):

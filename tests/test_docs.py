@@ -55,7 +55,7 @@ def test_readme_shows_both_commands_and_links_the_docs():
             assert (ROOT / link).exists(), link
 
 
-def test_readme_python_examples_run():
+def test_readme_python_examples_run(shipped_posterior):
     import subprocess
     import sys
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -66,7 +66,7 @@ def test_readme_python_examples_run():
     assert "Outcome:" in done.stdout
 
 
-def test_readme_shows_what_make_run_prints():
+def test_readme_shows_what_make_run_prints(shipped_posterior):
     import subprocess
     import sys
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -100,7 +100,7 @@ def _run_as_written(command: str, tmp_path) -> None:
     assert done.returncode == 0, (command, done.stderr)
 
 
-def test_readme_commands_run_as_written(tmp_path):
+def test_readme_commands_run_as_written(tmp_path, shipped_posterior):
     commands = [c for c in _readme_commands() if not any(s in c for s in SCORECARD_COMMANDS)]
     assert len(commands) >= 5
     for command in commands:
@@ -108,7 +108,7 @@ def test_readme_commands_run_as_written(tmp_path):
 
 
 @pytest.mark.slow
-def test_readme_scorecard_commands_run_as_written(tmp_path):
+def test_readme_scorecard_commands_run_as_written(tmp_path, shipped_posterior):
     commands = [c for c in _readme_commands() if any(s in c for s in SCORECARD_COMMANDS)]
     assert len(commands) == len(SCORECARD_COMMANDS)
     for command in commands:
