@@ -247,36 +247,27 @@ class QuantalResponse(Policy):
                 (c * ind for c, ind in zip(key, RUNG_TERMS, strict=True) if c is not None),
                 np.zeros((len(OFFSETS), 8)))).astype(np.float32)
             self._tables[key] = table
-        own = s.own
+        own = s.own.astype(np.intp)  # once: np.take converts its indices on every call
         rows = np.take(table, own, axis=1)
         highest = None
         for term, c in enumerate(coefficients):
             if np.ndim(c):
                 c = c.astype(np.float32, copy=False)
                 highest = int(own.max()) if highest is None else highest
-                for row, offset in zip(rows, OFFSETS, strict=True):
-                    if _can_matter(term, highest + offset):
-                        row -= c * _rung_term(term, offset, own)
+                # a term grows with the next rung, so the offsets where it can be non-zero
+                # anywhere are the highest few: gather just those rows of its table
+                first = next((i for i, offset in enumerate(OFFSETS)
+                              if _can_matter(term, highest + offset)), len(OFFSETS))
+                if first < len(OFFSETS):
+                    part = np.take(RUNG_TERMS[term][first:], own, axis=1)
+                    part *= c
+                    rows[first:] -= part
         return rows
 
 
 def _can_matter(term: int, top: int) -> bool:
     """Whether term ``term`` is non-zero anywhere when the highest next rung is ``top``."""
     return (term == 0) or top > (Rung.NORMAL, Rung.POSTURE, Rung.CLASHES - 1)[term - 1]
-
-
-def _rung_term(term: int, offset: int, own: np.ndarray) -> Any:
-    """Row ``offset`` of RUNG_TERMS[term], computed from the current rungs ``own``."""
-    k = own + offset
-    match term:
-        case 0:
-            return np.float32(offset * offset)
-        case 1:
-            return np.maximum(k - Rung.NORMAL, 0)
-        case 2:
-            return np.maximum(k - Rung.POSTURE, 0)
-        case _:
-            return k >= Rung.CLASHES
 
 
 _NEXT = np.arange(8)[None, :] + OFFSETS[:, None]
