@@ -539,7 +539,7 @@ def calibrate(config: str | Path, out: str | Path, *, workers: int = 1,
                                          table[list(settings.moments)].to_numpy()))
             manifest["waves"][str(number)] = entry
     bars = _StageBars() if progress else None
-    with folder, make_executor(executor, workers, scheduler) as pool:
+    with make_executor(executor, workers, scheduler) as pool, folder:  # a bad executor: no folder
         def save(wave: calibration.Wave) -> None:
             frame = pd.DataFrame(np.column_stack([wave.points, wave.moments]),
                                  columns=[*settings.paths, *settings.moments])

@@ -177,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
                            "results/calibration/ID)")
     calibrate.add_argument("--resume", action="store_true",
                            help="with CONFIG: continue a killed calibration in --out")
+    calibrate.add_argument("--executor", default="local",
+                           help="with CONFIG: local (default) or dask")
+    calibrate.add_argument("--scheduler", metavar="ADDRESS",
+                           help="with CONFIG and --executor dask: a Dask scheduler (default: "
+                                "a LocalCluster on this machine)")
     calibrate.add_argument("--force", action="store_true",
                            help="with CONFIG: replace the results in --out")
     calibrate.add_argument("--check", action="store_true",
@@ -565,8 +570,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
         settings, _ = calibration.load(args.config)
         out = args.out or f"results/calibration/{settings.id}"
-        result = api.calibrate(args.config, out, workers=args.workers, resume=args.resume,
-                               force=args.force, progress=not args.json)
+        result = api.calibrate(args.config, out, workers=args.workers,
+                               executor=args.executor, scheduler=args.scheduler,
+                               resume=args.resume, force=args.force, progress=not args.json)
         if args.json:
             _print_json({"out": out, "waves_kept": [w.kept for w in result.waves],
                          "parameters": calibration.pinned(settings, result.posterior)})

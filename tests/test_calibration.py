@@ -246,3 +246,13 @@ def test_runs_report_the_parameters_share_of_the_spread():
     assert spread is not None and spread.draws == 2
     assert "Parameter uncertainty" in str(result)
     assert result.as_dict()["parameter_uncertainty"]["draws"] == 2
+
+
+def test_a_bad_executor_writes_nothing(tmp_path):
+    config = tmp_path / "quick.toml"
+    config.write_text(QUICK)
+    run = subprocess.run([sys.executable, "-m", "sim.cli", "calibrate", str(config), "--out",
+                          str(tmp_path / "out"), "--executor", "ray"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "allowed: local, dask" in run.stderr
+    assert not (tmp_path / "out").exists()
