@@ -30,7 +30,7 @@ scorecard: $(STAMP)  ## the model on the record: MID moments, ICB scores, histor
 
 calibrate: $(STAMP)  ## fit the parameters to the MID record: rebuilds data/posterior/, then the 1946-89 out-of-sample fit
 	$(BIN)/crisis-sim calibrate experiments/calibration.toml --out data/posterior --workers 2 --force
-	$(BIN)/crisis-sim calibrate experiments/calibration_1946_1989.toml --out results/calibration/mid-1946-1989 --workers 2 --force
+	$(BIN)/crisis-sim calibrate experiments/calibration_1946_1989.toml --out results/calibration/mid_1946_1989 --workers 2 --force
 
 bench: $(STAMP)  ## performance: the ensemble against mesa.batch_run (about 5 minutes)
 	$(BIN)/python benchmarks/bench.py
