@@ -37,9 +37,25 @@ MAX_DAYS = 3650
 ID = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
 NAME = r"^[a-z][a-z0-9_]{0,63}$"
 
+CAMEO = r"^(0[1-9]|1[0-9]|20)[0-9]{0,2}$"
+PATTERNS = {
+    ID: "letters, digits, _ and - (at most 32), starting with a letter",
+    NAME: "lower_case_with_underscores (at most 64), starting with a letter",
+    CAMEO: "a CAMEO code of 2-4 digits whose first two are 01-20",
+}
+"""What each pattern allows, in words, for messages."""
+
 ACTOR_KINDS = ("state", "mediator", "great_power", "militant")
 EVENT_KINDS = ("action", "attack", "election", "front", "mediation", "statement")
 STYLES = ("facilitative", "manipulative")
+
+ALLOWED = {
+    "actor": lambda kinds: "an actor's id",
+    "target": lambda kinds: ", ".join(k for k, v in kinds.items() if v == "state"),
+    "rung": lambda kinds: "a rung by name or number (normal, protest, ..., war; 0-7)",
+    "change": lambda kinds: "a number of fronts gained (or lost, negative)",
+}
+"""What a missing key of an event may be, for messages."""
 
 
 def _iso_date(value: Any) -> Any:
@@ -103,7 +119,7 @@ class EventTable(_Table):
     days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
     change: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] | None = None
     window: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
-    cameo: Annotated[str, Field(pattern=r"^(0[1-9]|1[0-9]|20)[0-9]{0,2}$")] | None = None
+    cameo: Annotated[str, Field(pattern=CAMEO)] | None = None
     note: Text = ""
     source: Text = ""
 
@@ -133,6 +149,12 @@ class ScenarioFile(_Table):
     event: Annotated[list[EventTable], Field(max_length=MAX_EVENTS)] = []
     variant: dict[str, VariantTable] = {}
     outcome: OutcomeTable | None = None
+
+
+TABLES: dict[str, type[BaseModel]] = {
+    "scenario": ScenarioTable, "actor": ActorTable, "dyad": DyadTable, "event": EventTable,
+    "variant": VariantTable, "outcome": OutcomeTable}
+"""The table type of each top-level key."""
 
 
 # --------------------------------------------------------------------------- the result
@@ -368,7 +390,9 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
     original = doc
     where = _Locator(path, text)
     if variant is not None or sets:  # the file must be well formed before it is changed
-        _validate_structure(doc, where, {})
+        first = _Structure.check(doc, where, {})
+        if first.problems:
+            raise InputError(first.problems)
     doc = copy.deepcopy(doc)
     problems: list[str] = []
     overridden: dict[tuple, str] = {}
@@ -400,13 +424,15 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
         applied = (*applied, f"{key}={_show(value)}")
     if problems:
         raise InputError(problems)
-    table = _validate_structure(doc, where, overridden)
-    checker = _Checker(table, where, overridden, _written_end(original))
+    structure = _Structure.check(doc, where, overridden)
+    if structure.table is None:
+        raise InputError(structure.problems)
+    checker = _Checker(structure, where, overridden, _written_end(original))
     scenario = checker.build(path, digest, doc, text, applied)
-    if checker.problems:
-        raise InputError(checker.problems)
+    if structure.problems or checker.problems:
+        raise InputError(structure.problems + checker.problems)
     if variant is None and not sets:
-        for name in table.variant:  # every variant must itself give a valid scenario
+        for name in structure.table.variant:  # every variant must itself give a valid scenario
             try:
                 _build(doc, path, digest, text, name, {}, ())
             except InputError as err:
@@ -414,12 +440,106 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
     return scenario
 
 
-def _validate_structure(doc: dict, where: _Locator, overridden: dict) -> ScenarioFile:
-    try:
-        return ScenarioFile.model_validate(doc)
-    except ValidationError as err:
-        raise InputError([_structural(e, doc, where, overridden) for e in err.errors()]) \
-            from None
+ARRAYS = ("actor", "dyad", "event")
+"""The arrays of tables whose broken members are set aside so the rest can be checked."""
+
+
+STAND_INS: dict[str, Any] = {"id": "unchecked", "title": ""}
+"""Stand-ins for malformed required keys of ``[scenario]`` that the rest of the check does
+not need."""
+
+
+@dataclass
+class _Structure:
+    """The structural check of a document: its problems, and the table of what is well
+    formed, so the meaning of the rest is checked in the same pass. A broken ``[[actor]]``,
+    ``[[dyad]]`` or ``[[event]]``, ``[variant.NAME]`` or ``[outcome]`` is set aside
+    (``kept`` maps each array's remaining members to their index in the file, ``unchecked``
+    holds the ids of actors set aside, whose references are not reported again); a broken
+    ``[scenario]`` leaves nothing to check the meaning against (``table`` is None)."""
+
+    table: ScenarioFile | None
+    problems: list[str]
+    kept: dict[str, list[int]] = field(default_factory=dict)
+    unchecked: set[str] = field(default_factory=set)
+    dropped: set[str] = field(default_factory=set)
+
+    @classmethod
+    def check(cls, doc: dict, where: _Locator, overridden: dict) -> _Structure:
+        try:
+            return cls(ScenarioFile.model_validate(doc), [])
+        except ValidationError as err:
+            errors = err.errors()
+        problems = _structural_problems(errors, doc, where, overridden)
+        repaired = copy.deepcopy(doc)
+        dropped: dict[str, set] = {}
+        for e in errors:
+            loc = _data_loc(e, doc)
+            if len(loc) == 1 and e["type"] == "extra_forbidden":
+                repaired.pop(loc[0], None)
+                continue
+            member = 2 if loc and loc[0] in (*ARRAYS, "variant") else 1
+            table = TABLES.get(loc[0]) if loc else None
+            if table is None or len(loc) <= member:
+                return cls(None, problems)  # a whole table is missing or of the wrong type
+            key = loc[member]
+            node = repaired[loc[0]] if member == 1 else repaired[loc[0]][loc[1]]
+            info = table.model_fields.get(key)
+            if e["type"] == "extra_forbidden" or (info is not None and not info.is_required()):
+                node.pop(key, None)  # check the rest of this table without the key
+            elif loc[0] == "scenario" and key in STAND_INS:
+                node[key] = STAND_INS[key]
+            elif loc[0] == "scenario":
+                return cls(None, problems)  # no dates to check the rest against
+            else:
+                dropped.setdefault(loc[0], set()).add(loc[1] if member == 2 else None)
+        kept: dict[str, list[int]] = {}
+        unchecked: set[str] = set()
+        for name in ARRAYS:
+            items = repaired.get(name)
+            if name in dropped and isinstance(items, list):
+                kept[name] = [i for i in range(len(items)) if i not in dropped[name]]
+                repaired[name] = [items[i] for i in kept[name]]
+                if name == "actor":
+                    unchecked = {str(items[i].get("id")) for i in dropped[name]}
+        if "variant" in dropped:
+            repaired["variant"] = {k: v for k, v in repaired["variant"].items()
+                                   if k not in dropped["variant"]}
+        if "outcome" in dropped:
+            del repaired["outcome"]
+        try:
+            table = ScenarioFile.model_validate(repaired)
+        except ValidationError:  # e.g. no [[actor]] is left: nothing more to check
+            return cls(None, problems)
+        return cls(table, problems, kept, unchecked, set(dropped))
+
+
+def _structural_problems(errors: list[dict], doc: dict, where: _Locator, overridden: dict,
+                         root: Any = None) -> list[str]:
+    """One line per field: the alternatives of a field that takes several types (a
+    number or a date) are joined into one message."""
+    grouped: dict[tuple, list[dict]] = {}
+    for e in errors:
+        grouped.setdefault(_data_loc(e, doc), []).append(e)
+    return [_structural(loc, group, doc, where, overridden, root)
+            for loc, group in grouped.items()]
+
+
+def _data_loc(error: dict, doc: dict) -> tuple:
+    """An error's location in the document, without pydantic's tags for the members of a
+    union (``('scenario', 'horizon', 'constrained-int')`` → ``('scenario', 'horizon')``)."""
+    loc, node = error["loc"], doc
+    out: list = []
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        elif not (last and error["type"] == "missing" and isinstance(node, dict)):
+            break
+        out.append(part)
+    return tuple(out)
 
 
 def _written_end(doc: dict) -> date | None:
@@ -633,31 +753,37 @@ def _table_type(annotation: Any) -> Any:
     return None
 
 
-def _structural(error: dict, doc: dict, where: _Locator, overridden: dict,
+def _structural(loc: tuple, errors: list[dict], doc: dict, where: _Locator, overridden: dict,
                 root: Any = None) -> str:
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-    kind = error["type"]
-    got = error.get("input")
+    kind = errors[0]["type"]
+    got = errors[0].get("input")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc, root)
         problem = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
     elif kind == "missing":
         problem = "missing; this key is required"
     else:
-        message = error["msg"].replace("Input should be", "should be")
-        if kind == "union_tag_invalid" or "union" in kind:
-            message = "has the wrong type"
+        wanted = []
+        for e in errors:
+            pattern = (e.get("ctx") or {}).get("pattern")
+            text = PATTERNS.get(pattern) or e["msg"].replace("Input should be ", "").replace(
+                "List should have", "a list with")
+            if text not in wanted:
+                wanted.append(text)
         shown = repr(got)
-        problem = f"{message}; got {shown if len(shown) < 60 else shown[:57] + '...'}"
+        problem = (f"got {shown if len(shown) < 60 else shown[:57] + '...'}; "
+                   f"allowed: {' or '.join(wanted)}")
     return f"{where.at(loc, overridden)}: {_field(loc, doc)}: {problem}"
 
 
 class _Checker:
     """The meaning of a structurally valid scenario: references, dates, parameters."""
 
-    def __init__(self, table: ScenarioFile, where: _Locator, overridden: dict,
+    def __init__(self, structure: _Structure, where: _Locator, overridden: dict,
                  written_end: date | None) -> None:
-        self.t = table
+        assert structure.table is not None
+        self.t = structure.table
+        self.structure = structure
         self.where = where
         self.overridden = overridden
         self.written_end = written_end
@@ -665,8 +791,15 @@ class _Checker:
         self.doc: dict = {}
 
     def problem(self, loc: tuple, message: str) -> None:
+        kept = self.structure.kept.get(loc[0]) if loc else None
+        if kept is not None and len(loc) > 1 and isinstance(loc[1], int):
+            loc = (loc[0], kept[loc[1]], *loc[2:])  # its index in the file
         self.problems.append(f"{self.where.at(loc, self.overridden)}: "
                              f"{_field(loc, self.doc)}: {message}")
+
+    def unchecked(self, ident: Any) -> bool:
+        """Whether ``ident`` names an actor set aside as malformed (already reported)."""
+        return ident in self.structure.unchecked
 
     def build(self, path: str, digest: str, doc: dict, text: str, applied: tuple) -> Scenario:
         self.doc = doc
@@ -691,7 +824,8 @@ class _Checker:
         model_parameters = self.parameters(("model",), t.model, MODEL, ())
         for name in t.variant:
             if not re.match(NAME, name):
-                self.problem(("variant", name), "variant names are lower_case_with_underscores")
+                self.problem(("variant", name), "not a variant name; allowed: "
+                             "lower_case_with_underscores")
         return Scenario(
             id=s.id, title=s.title, start=s.start, branch=s.branch, end=end, focus=focus,
             actors=tuple(actors), dyads=tuple(dyads), events=tuple(events),
@@ -707,7 +841,8 @@ class _Checker:
         for i, a in enumerate(self.t.actor):
             loc = ("actor", i)
             if a.id in seen:
-                self.problem((*loc, "id"), f"duplicate actor id {a.id!r}; ids must be unique")
+                self.problem((*loc, "id"), f"duplicate actor id {a.id!r}; allowed: an id "
+                             "no other actor has")
             seen.add(a.id)
             policy = None
             if a.kind == "state":
@@ -717,31 +852,36 @@ class _Checker:
                                  f"{', '.join(policies.names())} (register others from Python)")
                     policy = None
             elif a.policy is not None:
-                self.problem((*loc, "policy"), f"only states have a policy; {a.id} is a {a.kind}")
+                self.problem((*loc, "policy"), f"{a.id} is a {a.kind}; allowed: a policy "
+                             "only for a state (leave it out)")
             mediating = a.kind in ("mediator", "great_power")
             if a.style is not None and not mediating:
-                self.problem((*loc, "style"), "only mediators and great powers have a style")
+                self.problem((*loc, "style"), f"{a.id} is a {a.kind}; allowed: a "
+                             "style only for a mediator or great power (leave it out)")
             if a.parties is not None and not mediating:
-                self.problem((*loc, "parties"), "only mediators and great powers have parties")
+                self.problem((*loc, "parties"), f"{a.id} is a {a.kind}; allowed: "
+                             "parties only for a mediator or great power (leave it out)")
             if a.kind != "militant" and (a.host is not None or a.targets):
                 self.problem((*loc, "host" if a.host is not None else "targets"),
-                             "only militant groups have a host and targets")
+                             f"{a.id} is a {a.kind}; allowed: host "
+                             "and targets only for a militant group (leave them out)")
             parties: tuple[str, ...] = ()
             if mediating:
                 parties = tuple(a.parties) if a.parties else tuple(self.t.scenario.focus or (
                     self.t.dyad[0].actors if self.t.dyad else ()))
                 for j, p in enumerate(parties):
-                    if p not in states:
+                    if p not in states and not self.unchecked(p):
                         self.problem((*loc, "parties", j), f"{p!r} is not a state in this "
                                      f"scenario; allowed: {', '.join(sorted(states))}")
             if a.kind == "militant":
-                if a.host is not None and a.host not in states:
+                if a.host is not None and a.host not in states and not self.unchecked(a.host):
                     self.problem((*loc, "host"), f"{a.host!r} is not a state in this scenario; "
                                  "allowed: a state's id, or leave host out (outside the scenario)")
                 if not a.targets:
-                    self.problem((*loc, "targets"), "a militant group needs at least one target")
+                    self.problem((*loc, "targets"), "missing; allowed: a list of at least "
+                                 "one state the group attacks")
                 for j, target in enumerate(a.targets):
-                    if target not in states:
+                    if target not in states and not self.unchecked(target):
                         self.problem((*loc, "targets", j), f"{target!r} is not a state in this "
                                      f"scenario; allowed: {', '.join(sorted(states))}")
                 parties = tuple(a.targets)
@@ -788,17 +928,20 @@ class _Checker:
 
     def dyads(self, kinds: dict[str, str]) -> list[Dyad]:
         out, seen = [], set()
+        states = [k for k, v in kinds.items() if v == "state"]
         for i, d in enumerate(self.t.dyad):
             loc = ("dyad", i)
             a, b = d.actors
             for j, member in enumerate(d.actors):
-                if kinds.get(member) != "state":
+                if kinds.get(member) != "state" and not self.unchecked(member):
                     self.problem((*loc, "actors", j), f"{member!r} is not a state in this "
-                                 "scenario; a dyad joins two states")
+                                 f"scenario; allowed: {', '.join(sorted(states))}")
             if a == b:
-                self.problem((*loc, "actors"), "a dyad joins two different states")
+                self.problem((*loc, "actors"), "the same state twice; allowed: two "
+                         "different states")
             if frozenset((a, b)) in seen:
-                self.problem((*loc, "actors"), f"the dyad {a}-{b} is given twice")
+                self.problem((*loc, "actors"), f"the dyad {a}-{b} is given twice; allowed: "
+                         "one [[dyad]] per pair")
             seen.add(frozenset((a, b)))
             initial = d.initial if isinstance(d.initial, list) else [d.initial, d.initial]
             rungs = []
@@ -816,7 +959,8 @@ class _Checker:
         focus = self.t.scenario.focus
         if focus is None:
             return (dyads[0].a, dyads[0].b)
-        if not any({d.a, d.b} == set(focus) for d in dyads):
+        if not any({d.a, d.b} == set(focus) for d in dyads) and "dyad" not in \
+                self.structure.dropped:
             self.problem(("scenario", "focus"), f"{'-'.join(focus)} is not a dyad; allowed: "
                          f"{', '.join(d.id for d in dyads)}")
             return (dyads[0].a, dyads[0].b)
@@ -842,7 +986,8 @@ class _Checker:
             loc = ("event", i)
             if e.id is not None:
                 if e.id in ids:
-                    self.problem((*loc, "id"), f"duplicate event id {e.id!r}")
+                    self.problem((*loc, "id"), f"duplicate event id {e.id!r}; allowed: an id "
+                                 "no other event has")
                 ids.add(e.id)
             if not start <= e.date <= end:
                 self.problem((*loc, "date"), f"{e.date} is outside the scenario; allowed: "
@@ -850,21 +995,24 @@ class _Checker:
             for key in need[e.kind]:
                 if getattr(e, key) is None:
                     self.problem((*loc, key), f"missing; a {e.kind} event needs "
-                                 f"{', '.join(need[e.kind])}")
-            if e.actor is not None:
+                                 f"{', '.join(need[e.kind])}; allowed: {ALLOWED[key](kinds)}")
+            if e.actor is not None and not self.unchecked(e.actor):
                 if e.actor not in kinds:
                     self.problem((*loc, "actor"), f"unknown actor {e.actor!r}; allowed: "
                                  f"{', '.join(kinds)}")
                 elif kinds[e.actor] not in actor_kinds[e.kind]:
-                    self.problem((*loc, "actor"), f"{e.actor} is a {kinds[e.actor]}; a {e.kind} "
-                                 f"is by a {' or '.join(actor_kinds[e.kind])}")
-            if e.target is not None:
+                    self.problem((*loc, "actor"), f"{e.actor} is a {kinds[e.actor]}; allowed: "
+                                 f"a {e.kind} is by a {' or '.join(actor_kinds[e.kind])}: "
+                                 + ", ".join(k for k, v in kinds.items()
+                                             if v in actor_kinds[e.kind]))
+            if e.target is not None and not self.unchecked(e.target):
                 if kinds.get(e.target) != "state":
                     self.problem((*loc, "target"), f"{e.target!r} is not a state in this "
                                  f"scenario; allowed: {', '.join(states)}")
-                elif e.kind == "action" and e.actor and frozenset((e.actor, e.target)) not in pairs:
+                elif (e.kind == "action" and e.actor and "dyad" not in self.structure.dropped
+                      and frozenset((e.actor, e.target)) not in pairs):
                     self.problem((*loc, "target"), f"{e.actor} and {e.target} form no dyad; "
-                                 "actions are between the states of a [[dyad]]")
+                                 "allowed: a target in a [[dyad]] with the actor")
             rung = None
             if e.rung is not None:
                 try:
@@ -874,7 +1022,8 @@ class _Checker:
             for key, kinds_ok in (("days", ("action",)), ("change", ("front",)),
                                   ("window", ("election",)), ("rung", ("action",))):
                 if getattr(e, key) is not None and e.kind not in kinds_ok:
-                    self.problem((*loc, key), f"only {' and '.join(kinds_ok)} events have {key}")
+                    self.problem((*loc, key), f"a {e.kind} event has no {key}; allowed: "
+                                 f"{key} only on {' and '.join(kinds_ok)} events")
             out.append(Event(
                 date=e.date, kind=e.kind, actor=e.actor, target=e.target, rung=rung,
                 deaths=e.deaths, days=e.days, change=e.change, window=e.window, cameo=e.cameo,
