@@ -45,6 +45,8 @@ class Relation:
     choice_stream: Stream
     force_stream: Stream
     prepare_stream: Stream
+    drawn_deaths: dict[int, list[str]] = field(default_factory=dict)
+    """Per day, the parameter paths of the recorded actions' tolls drawn per replicate."""
     planned: np.ndarray | None = field(default=None, repr=False)
     prepare_u: np.ndarray | None = field(default=None, repr=False)
 
@@ -144,6 +146,8 @@ class StateActor(ScenarioAgent):
             if model.replaying:
                 at_force = None if rel.script[model.day] >= FORCE else np.empty(0, np.intp)
                 deaths = np.float64(rel.recorded_deaths[model.day])
+                for path in rel.drawn_deaths.get(model.day, ()):
+                    deaths = deaths + model.params[path]
                 levels = np.int8(rel.script[model.day])
             else:
                 u = model.uniforms(rel.force_stream)
@@ -195,6 +199,14 @@ class StateActor(ScenarioAgent):
                 ready = world.ready[self.index, culprit.index]
                 wait = model.preparation(toward.prepare_u[where], index)
                 ready[where] = np.where(opened, model.day + wait, ready[where])
+
+
+def power_law_deaths(u: np.ndarray, scale: Any, alpha: Any) -> np.ndarray:
+    """Deaths of attacks from one uniform each: floor(scale × u^(-1/(α-1))), at most a
+    million (a power law with exponent α; Clauset, Shalizi & Newman 2009)."""
+    with np.errstate(over="ignore"):  # a tail near α = 1 overflows: capped below
+        tail = u ** (-1 / (alpha - 1))
+    return np.minimum(np.floor(scale * tail), 1e6)
 
 
 def saturate(x: np.ndarray, cap: Any) -> np.ndarray:
@@ -469,10 +481,8 @@ class MilitantGroup(ScenarioAgent):
             if hit.size == 0:
                 continue
             scaled = np.maximum(u[hit] / take(np.broadcast_to(chance, u.shape), hit), 1e-12)
-            exponent = -1 / (take(self.param("tail_alpha"), hit) - 1)
-            with np.errstate(over="ignore"):  # a tail near α = 1 overflows: capped below
-                tail = scaled ** exponent
-            deaths = np.minimum(np.floor(take(self.param("deaths_scale"), hit) * tail), 1e6)
+            deaths = power_law_deaths(scaled, take(self.param("deaths_scale"), hit),
+                                      take(self.param("tail_alpha"), hit))
             model.attack(self, target, hit, deaths)
 
     def chance(self, target: StateActor) -> Any:

@@ -35,12 +35,13 @@ from sim.agents import (
     Relation,
     StateActor,
     forget,
+    power_law_deaths,
     take,
 )
 from sim.ladder import FORCE, MILITARIZED, Rung
 from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR, Records, mid_hostility
 from sim.parameters import KINDS, MODEL, Distribution, Param, ParameterSet
-from sim.scenario import Event, Scenario
+from sim.scenario import DEATHS, Event, Scenario
 
 BLOCK = 10_000
 """Replicates per seed block. Replicate ``i`` of a run belongs to block ``i // BLOCK``,
@@ -243,6 +244,7 @@ class CrisisModel(mesa.Model):
         self.groups = [MilitantGroup(self, spec) for spec in crisis.of_kind("militant")]
         self._group = {g.id: g for g in self.groups}
         self._exogenous = self._exogenous_events()
+        self._draw_tolls()
         self.world = World(replicates, len(self.states), len(self.mediators))
         for state in self.states:  # domestic pressure at the start (the `pressure` parameter)
             self.world.pressure[state.index] = state.param("pressure")
@@ -283,13 +285,45 @@ class CrisisModel(mesa.Model):
                     actor=actor, rival=rival,
                     policy=policies.get(actor.spec.policy)(self.replicates),
                     rivalry=dyad.rivalry, baseline=baseline(dyad.initial[i]),
-                    script=script, recorded_deaths=deaths,
+                    script=script, recorded_deaths=deaths, drawn_deaths={
+                        self.crisis.day(e.date): [] for e in self.crisis.events
+                        if e.kind == "action" and e.uncertain and e.actor == x
+                        and e.target == y},
                     choice_stream=self.stream(f"choice:{x}->{y}"),
                     force_stream=self.stream(f"force:{x}->{y}"),
                     prepare_stream=self.stream(f"prepare:{x}->{y}"))
                 actor.relations.append(rel)
                 out.append(rel)
         return out
+
+    def _draw_tolls(self) -> None:
+        """Each recorded event's uncertain toll, drawn once per replicate into the
+        parameters as ``event.KEY.deaths`` from a stream of its own (``toll:KEY``), so an
+        event's draws leave every other draw alone. A distribution is drawn as given; an
+        unknown toll as the model draws one of its kind: a day of force at the action's
+        rung (:meth:`force_deaths`), an attack by its group's power law (the militant
+        defaults for an unclaimed one)."""
+        n = self.replicates
+        for e in self.crisis.events:
+            if not e.uncertain or e.kind not in ("action", "attack"):
+                continue
+            stream = self.stream(f"toll:{e.key}")
+            if e.deaths is not None:
+                drawn = stream.sample(DEATHS, e.deaths)
+            elif e.kind == "action":
+                drawn = self.force_deaths(np.full(n, e.rung, np.int8), stream.random(), None)
+            else:
+                spec = next((a for a in self.crisis.actors if a.id == e.actor), None)
+                scale, alpha = ((self.params[f"actor.{e.actor}.deaths_scale"],
+                                 self.params[f"actor.{e.actor}.tail_alpha"]) if spec else
+                                (KINDS["militant"]["deaths_scale"].default,
+                                 KINDS["militant"]["tail_alpha"].default))
+                drawn = power_law_deaths(np.maximum(stream.random(), 1e-12), scale, alpha)
+            path = f"event.{e.key}.deaths"
+            self.params[path] = np.asarray(drawn, np.float64)
+            for rel in self.relations:
+                if e.kind == "action" and (rel.actor.id, rel.rival.id) == (e.actor, e.target):
+                    rel.drawn_deaths[self.crisis.day(e.date)].append(path)
 
     def _schedules(self) -> tuple[np.ndarray, np.ndarray]:
         """Per state and day: the change in its number of other fronts, and whether it is
@@ -360,7 +394,9 @@ class CrisisModel(mesa.Model):
         for e in self._exogenous.get(self.day, []):
             target = self._state[e.target]
             group = self._group.get(e.actor) if e.actor else None
-            self.attack(group, target, None, np.float64(e.deaths))
+            deaths = self.params[f"event.{e.key}.deaths"] if e.uncertain else \
+                np.float64(e.deaths)
+            self.attack(group, target, None, deaths)
 
     def attack(self, group: MilitantGroup | None, target: StateActor, index: np.ndarray | None,
                deaths: Any) -> None:
@@ -369,7 +405,7 @@ class CrisisModel(mesa.Model):
         pressure, and its grievance toward the group's host by the group's attribution."""
         self.count_attack(group, target, index, deaths)
         salience = self.params["model.salience"]
-        if index is None and np.ndim(salience) == 0:  # a recorded attack: all alike
+        if index is None and np.ndim(salience) == 0 and np.ndim(deaths) == 0:  # all alike
             if deaths < salience:
                 return
         else:
@@ -377,7 +413,9 @@ class CrisisModel(mesa.Model):
             if not salient.any():
                 return
             if index is None:
-                index = np.flatnonzero(salient)
+                index = np.flatnonzero(np.broadcast_to(salient, (self.world.n,)))
+                if np.ndim(deaths):
+                    deaths = deaths[salient]
             else:
                 index, deaths = index[salient], deaths[salient]
         host = group.host if group is not None else None

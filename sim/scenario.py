@@ -25,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sim import policies
 from sim.errors import InputError
 from sim.ladder import FORCE, Rung
-from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Param, Value
+from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Distribution, Param, Value
 
 MAX_BYTES = 1 << 20
 """Scenario and experiment files larger than this (1 MiB) are refused."""
@@ -48,6 +48,17 @@ PATTERNS = {
 ACTOR_KINDS = ("state", "mediator", "great_power", "militant")
 EVENT_KINDS = ("action", "attack", "election", "front", "mediation", "statement")
 STYLES = ("facilitative", "manipulative")
+
+DEATHS = Param(0, 0, 10_000_000, "deaths", "an event's toll", "the scenario's sources",
+               integer=True)
+"""The range of an event's toll; draws from a distribution are rounded and clipped to it."""
+
+UNKNOWN = "unknown"
+"""An explicit unknown toll (distinct from 0): a recorded use of force kills what the model
+draws for a day at its rung, a recorded attack what its group's power law draws."""
+
+TOLL = ("allowed: a whole number from 0, a range [low, high] of whole numbers, a "
+        f"distribution ({', '.join(DISTRIBUTIONS)}), or \"unknown\"")
 
 ALLOWED = {
     "actor": lambda kinds: "an actor's id",
@@ -115,7 +126,7 @@ class EventTable(_Table):
     actor: str | None = None
     target: str | None = None
     rung: RungLike | None = None
-    deaths: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    deaths: Any = 0  # a toll: checked by _Checker.deaths
     days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
     change: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] | None = None
     window: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
@@ -204,7 +215,9 @@ class Event:
     actor: str | None = None
     target: str | None = None
     rung: Rung | None = None
-    deaths: int = 0
+    deaths: int | Distribution | None = 0
+    """The toll: a number, a distribution drawn once per replicate, or None (unknown: drawn
+    as the model draws the toll of its kind, see :data:`UNKNOWN`)."""
     days: int | None = None
     change: float | None = None
     window: int | None = None
@@ -212,6 +225,26 @@ class Event:
     note: str = ""
     source: str = ""
     id: str | None = None
+    key: str = ""
+    """The event's id, or ``event<N>`` from its place in the file: names its random streams."""
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether its toll is drawn per replicate (a distribution, or unknown)."""
+        return not isinstance(self.deaths, int)
+
+    @property
+    def known_deaths(self) -> int:
+        """The toll when it is a number, else 0 (the draws are the model's)."""
+        return self.deaths if isinstance(self.deaths, int) else 0
+
+    @property
+    def deaths_estimate(self) -> float:
+        """A central toll for event data: the number, a distribution's centre, NaN if
+        unknown."""
+        if isinstance(self.deaths, Distribution):
+            return self.deaths.centre
+        return float("nan") if self.deaths is None else float(self.deaths)
 
 
 @dataclass(frozen=True)
@@ -268,8 +301,9 @@ class Scenario:
 
     def recorded(self, actor: str, target: str, initial: Rung) -> tuple[np.ndarray, np.ndarray]:
         """The rung ``actor`` held toward ``target`` each day by the record, and the deaths
-        its recorded actions caused. A stance holds until the next action; a use of force
-        lasts its ``days`` (default 1), after which the stance before it returns."""
+        its recorded actions caused (those given as numbers; uncertain tolls are drawn by
+        the model). A stance holds until the next action; a use of force lasts its ``days``
+        (default 1), after which the stance before it returns."""
         days = self.days + 1
         script = np.empty(days, np.int8)
         deaths = np.zeros(days)
@@ -280,7 +314,7 @@ class Scenario:
         stance, force, force_until = int(initial), int(initial), -1
         for day in range(days):
             for e in by_day.get(day, []):
-                deaths[day] += e.deaths
+                deaths[day] += e.known_deaths
                 if e.rung >= FORCE:
                     if day > force_until or e.rung > force:
                         force = int(e.rung)
@@ -560,6 +594,9 @@ def _show(value: Any) -> str:
 # --------------------------------------------------------------------------- overrides
 
 
+EVENT_SETS = ("deaths",)
+"""The numbers of an event (named by its id) that ``--set`` can change."""
+
 CHOICES = {"policy": ("state",), "style": ("mediator", "great_power")}
 """What an actor chooses by name rather than by number, and the kinds that choose it."""
 
@@ -645,10 +682,22 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
                           if isinstance(d, dict))
         problems.append(f"{label}: no dyad {parts[1]!r}; dyads: {known}")
         return None
+    if head == "event" and len(parts) == 3 and parts[2] in EVENT_SETS:
+        events = doc.get("event") if isinstance(doc.get("event"), list) else []
+        index = next((i for i, e in enumerate(events)
+                      if isinstance(e, dict) and e.get("id") == parts[1]), None)
+        if index is None:
+            known = ", ".join(str(e["id"]) for e in events if isinstance(e, dict) and "id" in e)
+            problems.append(f"{label}: no event with id {parts[1]!r}; allowed: "
+                            f"{known or 'none (give the event an id)'}")
+            return None
+        events[index][parts[2]] = value
+        return ("event", index, parts[2])
     problems.append(
         f"{label}: unknown path; allowed: scenario.branch, scenario.horizon, model.PARAM, "
         "actor.ID.PARAM (ID may be * for every actor with PARAM), actor.ID.PARAM.PARTY, "
-        "actor.ID.policy, actor.ID.style, dyad.A-B.initial, dyad.A-B.rivalry")
+        "actor.ID.policy, actor.ID.style, dyad.A-B.initial, dyad.A-B.rivalry, "
+        f"event.ID.{{{','.join(EVENT_SETS)}}}")
     return None
 
 
@@ -1026,9 +1075,36 @@ class _Checker:
                                  f"{key} only on {' and '.join(kinds_ok)} events")
             out.append(Event(
                 date=e.date, kind=e.kind, actor=e.actor, target=e.target, rung=rung,
-                deaths=e.deaths, days=e.days, change=e.change, window=e.window, cameo=e.cameo,
-                note=e.note, source=e.source, id=e.id))
+                deaths=self.deaths((*loc, "deaths"), e.deaths), days=e.days, change=e.change,
+                window=e.window, cameo=e.cameo, note=e.note, source=e.source, id=e.id,
+                key=e.id or f"event{self.structure.kept.get('event', range(i + 1))[i]}"))
         return sorted(out, key=lambda ev: ev.date)
+
+
+    def deaths(self, loc: tuple, raw: Any) -> int | Distribution | None:
+        """An event's toll: a whole number, a range ``[low, high]`` (every whole number in
+        it equally likely), a distribution, or ``"unknown"``."""
+        if raw == UNKNOWN:
+            return None
+        if isinstance(raw, list) and len(raw) == 2 and all(
+                isinstance(x, int) and not isinstance(x, bool) for x in raw):
+            low, high = raw
+            if 0 <= low < high <= DEATHS.high:
+                return Distribution("uniform", (max(low - 0.5, 0.0), high + 0.5))
+        elif isinstance(raw, int | dict) and not isinstance(raw, bool):
+            try:
+                value = DEATHS.parse(raw)
+                return int(value) if isinstance(value, float) else value
+            except ValueError as err:
+                self.problem(loc, f"{err}; {TOLL}")
+                return 0
+        self.problem(loc, f"got {_short(raw)}; {TOLL}")
+        return 0
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) < 60 else shown[:57] + "..."
 
 
 def _is_distribution(value: dict) -> bool:

@@ -4,10 +4,13 @@ and several branch points."""
 
 import re
 
+import numpy as np
 import pytest
 
 from sim import scenario
 from sim.errors import InputError
+from sim.model import CrisisModel, simulate
+from sim.parameters import MODEL, Distribution
 
 from .conftest import MINIMAL
 
@@ -124,3 +127,116 @@ set = {}
     assert len(lines) >= 10, lines
     for line in lines:
         assert "; allowed: " in line or line.endswith("this key is required"), line
+
+
+# -- uncertain numbers ------------------------------------------------------------------------
+
+PROXY = BASE.replace("branch = 2024-01-01", "branch = 2024-01-10") + """
+[[actor]]
+id = "G"
+name = "Group"
+kind = "militant"
+host = "B"
+targets = ["A"]
+
+[[event]]
+id = "raid"
+date = 2024-01-03
+kind = "attack"
+actor = "G"
+target = "A"
+deaths = {deaths}
+
+[[event]]
+id = "strike"
+date = 2024-01-05
+kind = "action"
+actor = "A"
+target = "B"
+rung = "limited_strike"
+deaths = {strike}
+"""
+
+
+def proxy(write, deaths="10", strike="0", policy="quantal_response"):
+    text = PROXY.format(deaths=deaths, strike=strike)
+    return scenario.load(write(text.replace('"quantal_response"', f'"{policy}"')))
+
+
+def run(crisis, n=4000, seed=3):
+    return simulate(crisis, n, seed)
+
+
+@pytest.mark.parametrize("raw,message", [
+    ('"about 15"', "got 'about 15'"), ("[15, 5]", r"got \[15, 5\]"), ("-1", "-1 is outside"),
+    ("2.5", "got 2.5"), ("{ normal = [-50, 1] }", "lies outside"), ("true", "got True")])
+def test_a_toll_that_is_no_number_range_or_distribution_is_one_clear_line(write, raw, message):
+    lines = problems(write, PROXY.format(deaths=raw, strike="0"))
+    assert len(lines) == 1, lines
+    assert re.search(rf"event\[raid\]\.deaths: .*{message}.*; allowed: a whole number from 0, a "
+                     r"range \[low, high\] of whole numbers, a distribution \(uniform, .*\), or "
+                     r'"unknown"', lines[0]), lines
+
+
+def test_tolls_load_as_numbers_ranges_distributions_and_unknown(write):
+    assert proxy(write).events[0].deaths == 10
+    ranged = proxy(write, "[9, 11]").events[0]
+    assert ranged.deaths == Distribution("uniform", (8.5, 11.5)) and ranged.uncertain
+    assert proxy(write, "{ lognormal = [10, 0.5] }").events[0].deaths.kind == "lognormal"
+    unknown = proxy(write, '"unknown"').events[0]
+    assert unknown.deaths is None and unknown.uncertain and unknown.known_deaths == 0
+
+
+def test_a_range_is_drawn_per_replicate_each_whole_number_equally_likely(write):
+    records = run(proxy(write, "[9, 11]"))
+    deaths = np.asarray(records["attack_deaths"])
+    assert set(np.unique(deaths)) == {9, 10, 11}
+    shares = np.array([(deaths == k).mean() for k in (9, 10, 11)])
+    se = np.sqrt(shares * (1 - shares) / deaths.size)
+    assert np.all(np.abs(shares - 1 / 3) < 4 * se), shares
+
+
+def test_a_toll_round_trips_through_set(write):
+    crisis = proxy(write).override({"event.raid.deaths": [20, 30]})
+    deaths = np.asarray(run(crisis, 500)["attack_deaths"])
+    assert deaths.min() >= 20 and deaths.max() <= 30 and deaths.min() < deaths.max()
+    assert "event.raid.deaths=[20, 30]" in crisis.applied
+    with pytest.raises(InputError, match=r"--set event\.nope\.deaths: no event with id 'nope'"
+                                         r"; allowed: raid, strike"):
+        proxy(write).override({"event.nope.deaths": 1})
+    with pytest.raises(InputError, match=r"event\[raid\]\.deaths: got 'many'; allowed"):
+        proxy(write).override({"event.raid.deaths": "many"})
+
+
+def test_unknown_is_not_zero(write):
+    # an unknown toll of a strike is drawn as the model draws a day of force: lethal with
+    # probability force_lethality, never lethal when the toll is recorded as 0
+    # (scripted states hold their recorded stance after the branch: no simulated strikes)
+    none = np.asarray(run(proxy(write, strike="0", policy="scripted"))["strike_deaths"])
+    unknown = np.asarray(run(proxy(write, strike='"unknown"', policy="scripted"))
+                         ["strike_deaths"])
+    assert none.max() == 0
+    lethality = MODEL["force_lethality"].default
+    se = np.sqrt(lethality * (1 - lethality) / unknown.size)
+    assert abs((unknown > 0).mean() - lethality) < 4 * se
+    attack = np.asarray(run(proxy(write, '"unknown"'))["attack_deaths"])
+    assert attack.min() >= 0 and len(np.unique(attack)) > 3  # the group's power law
+
+
+def test_a_toll_has_its_own_stream(write):
+    # drawing one event's toll leaves every other draw alone: the strike's toll is the same
+    # whether the raid's is a number or a range
+    a = CrisisModel(proxy(write, "10", "[1, 50]"), 200, rng=5).params
+    b = CrisisModel(proxy(write, "[9, 11]", "[1, 50]"), 200, rng=5).params
+    assert np.array_equal(a["event.strike.deaths"], b["event.strike.deaths"])
+    same = [k for k in a.values if k != "event.raid.deaths"]
+    assert all(np.array_equal(a[k], b[k]) for k in same)
+
+
+def test_a_larger_toll_raises_the_victims_grievance(write):
+    # the documented direction: more deaths, more pressure on the victim, more often a reply
+    low = run(proxy(write, "[0, 2]"))
+    high = run(proxy(write, "[200, 400]"))
+    p_low, p_high = np.mean(low["force_reciprocated"]), np.mean(high["force_reciprocated"])
+    se = np.sqrt((p_low * (1 - p_low) + p_high * (1 - p_high)) / len(low["force_reciprocated"]))
+    assert p_high - p_low > 3 * se, (p_low, p_high)
