@@ -244,6 +244,7 @@ class CrisisModel(mesa.Model):
         self.groups = [MilitantGroup(self, spec) for spec in crisis.of_kind("militant")]
         self._group = {g.id: g for g in self.groups}
         self._exogenous = self._exogenous_events()
+        self._agreements = self._recorded_agreements()
         self._draw_tolls()
         self.world = World(replicates, len(self.states), len(self.mediators))
         for state in self.states:  # domestic pressure at the start (the `pressure` parameter)
@@ -339,6 +340,13 @@ class CrisisModel(mesa.Model):
                 window = ELECTION_WINDOW if e.window is None else e.window
                 campaign[self._state[e.actor].index, max(0, day - window):day + 1] = True
         return fronts, campaign
+
+    def _recorded_agreements(self) -> dict[tuple[int, frozenset], Event]:
+        """Recorded agreements up to the branch, by day and pair (after it, the model
+        makes its own and the recorded ones are what it is compared with)."""
+        return {(self.crisis.day(e.date), frozenset((e.actor, e.target))): e
+                for e in self.crisis.events
+                if e.kind == "agreement" and self.crisis.day(e.date) <= self.branch_day}
 
     def _exogenous_events(self) -> dict[int, list[Event]]:
         """Recorded militant attacks by day: they happen on their date whatever the branch."""
@@ -457,6 +465,9 @@ class CrisisModel(mesa.Model):
             if broken.any():
                 w.agreed_until[a, b][broken] = -1
                 w.agreed_until[b, a][broken] = -1
+            recorded = self._agreements.get((day, frozenset((rel.actor.id, rel.rival.id))))
+            if recorded is not None:
+                self.agree(a, b, slice(None), recorded.days)
             rate = p["model.settle_rate"]
             if self.replaying or (np.ndim(rate) == 0 and rate == 0) or not hot.any():
                 continue
@@ -466,12 +477,23 @@ class CrisisModel(mesa.Model):
                 continue
             for x, y in ((a, b), (b, a)):
                 w.rung[x, y, settles] = np.minimum(w.rung[x, y, settles], Rung.DOWNGRADE)
-                w.agreed_until[x, y, settles] = day + take(p["model.agreement_days"], settles)
-                w.grievance[x, y, settles] *= 1 - take(p["model.agreement_relief"], settles)
+            self.agree(a, b, settles)
             if (a, b) in (self.focal, self.focal[::-1]):
                 first = w.agreement_day[settles]
                 w.agreement_day[settles] = np.where(first == NEVER,
                                                     day - self.branch_day, first)
+
+    def agree(self, a: int, b: int, index: Any, days: int | None = None) -> None:
+        """The terms of an agreement between states ``a`` and ``b`` in the replicates at
+        ``index``: for ``days`` (default ``agreement_days``) both aim at their pre-crisis
+        stance and blame for militant attacks is damped, and both grievances shrink by
+        ``agreement_relief``. (Force stopping is the settlement's, or the record's.)"""
+        w, p = self.world, self.params
+        term = take(p["model.agreement_days"], index) if days is None else days
+        relief = take(p["model.agreement_relief"], index)
+        for x, y in ((a, b), (b, a)):
+            w.agreed_until[x, y, index] = self.day + term
+            w.grievance[x, y, index] *= 1 - relief
 
     def settlement_rate(self, rel: Relation, days: np.ndarray) -> np.ndarray:
         """λ = settle_rate · (1 + settle_mediation · L) · (1 + settle_face · [no account

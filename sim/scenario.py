@@ -46,8 +46,12 @@ PATTERNS = {
 """What each pattern allows, in words, for messages."""
 
 ACTOR_KINDS = ("state", "mediator", "great_power", "militant")
-EVENT_KINDS = ("action", "attack", "election", "front", "mediation", "statement")
+EVENT_KINDS = ("action", "agreement", "attack", "ceasefire", "election", "front", "mediation",
+               "statement")
 STYLES = ("facilitative", "manipulative")
+
+ENDS_FORCE = ("ceasefire", "agreement")
+"""Events after which the recorded force between two states stops (their stances stay)."""
 
 DEATHS = Param(0, 0, 10_000_000, "deaths", "an event's toll", "the scenario's sources",
                integer=True)
@@ -122,7 +126,8 @@ class DyadTable(_Table):
 class EventTable(_Table):
     id: Annotated[str, Field(pattern=NAME)] | None = None
     date: Day
-    kind: Literal["action", "attack", "election", "front", "mediation", "statement"]
+    kind: Literal["action", "agreement", "attack", "ceasefire", "election", "front",
+                  "mediation", "statement"]
     actor: str | None = None
     target: str | None = None
     rung: RungLike | None = None
@@ -303,17 +308,22 @@ class Scenario:
         """The rung ``actor`` held toward ``target`` each day by the record, and the deaths
         its recorded actions caused (those given as numbers; uncertain tolls are drawn by
         the model). A stance holds until the next action; a use of force lasts its ``days``
-        (default 1), after which the stance before it returns."""
+        (default 1), after which the stance before it returns, or until a ceasefire or
+        agreement between the two ends it with the day it is made on."""
         days = self.days + 1
         script = np.empty(days, np.int8)
         deaths = np.zeros(days)
         by_day: dict[int, list[Event]] = {}
         for e in self.events:
-            if e.kind == "action" and e.actor == actor and e.target == target:
+            if ((e.kind == "action" and e.actor == actor and e.target == target)
+                    or (e.kind in ENDS_FORCE and {e.actor, e.target} == {actor, target})):
                 by_day.setdefault(self.day(e.date), []).append(e)
         stance, force, force_until = int(initial), int(initial), -1
         for day in range(days):
             for e in by_day.get(day, []):
+                if e.kind in ENDS_FORCE:  # force ends with the day; stances stay
+                    force_until = min(force_until, day)
+                    continue
                 deaths[day] += e.known_deaths
                 if e.rung >= FORCE:
                     if day > force_until or e.rung > force:
@@ -1023,13 +1033,14 @@ class _Checker:
         out = []
         need = {
             "action": ("actor", "target", "rung"), "attack": ("target",),
+            "ceasefire": ("actor", "target"), "agreement": ("actor", "target"),
             "election": ("actor",), "front": ("actor", "change"), "mediation": ("actor",),
             "statement": ("actor",),
         }
         actor_kinds = {
             "action": ("state",), "attack": ("militant",), "election": ("state",),
             "front": ("state",), "mediation": ("mediator", "great_power"),
-            "statement": ACTOR_KINDS,
+            "statement": ACTOR_KINDS, "ceasefire": ("state",), "agreement": ("state",),
         }
         for i, e in enumerate(self.t.event):
             loc = ("event", i)
@@ -1058,7 +1069,8 @@ class _Checker:
                 if kinds.get(e.target) != "state":
                     self.problem((*loc, "target"), f"{e.target!r} is not a state in this "
                                  f"scenario; allowed: {', '.join(states)}")
-                elif (e.kind == "action" and e.actor and "dyad" not in self.structure.dropped
+                elif (e.kind in ("action", *ENDS_FORCE) and e.actor
+                      and "dyad" not in self.structure.dropped
                       and frozenset((e.actor, e.target)) not in pairs):
                     self.problem((*loc, "target"), f"{e.actor} and {e.target} form no dyad; "
                                  "allowed: a target in a [[dyad]] with the actor")
@@ -1068,7 +1080,7 @@ class _Checker:
                     rung = Rung.parse(e.rung)
                 except ValueError as err:
                     self.problem((*loc, "rung"), str(err))
-            for key, kinds_ok in (("days", ("action",)), ("change", ("front",)),
+            for key, kinds_ok in (("days", ("action", "agreement")), ("change", ("front",)),
                                   ("window", ("election",)), ("rung", ("action",))):
                 if getattr(e, key) is not None and e.kind not in kinds_ok:
                     self.problem((*loc, key), f"a {e.kind} event has no {key}; allowed: "

@@ -240,3 +240,82 @@ def test_a_larger_toll_raises_the_victims_grievance(write):
     p_low, p_high = np.mean(low["force_reciprocated"]), np.mean(high["force_reciprocated"])
     se = np.sqrt((p_low * (1 - p_low) + p_high * (1 - p_high)) / len(low["force_reciprocated"]))
     assert p_high - p_low > 3 * se, (p_low, p_high)
+
+
+# -- ceasefires and agreements ----------------------------------------------------------------
+
+TRUCE = BASE.replace("branch = 2024-01-01", "branch = 2024-01-04") + """
+[[event]]
+date = 2024-01-01
+kind = "action"
+actor = "A"
+target = "B"
+rung = "downgrade"
+
+[[event]]
+date = 2024-01-02
+kind = "action"
+actor = "A"
+target = "B"
+rung = "limited_strike"
+days = 5
+deaths = 6
+"""
+
+ENDING = """
+[[event]]
+date = 2024-01-03
+kind = "{kind}"
+actor = "B"
+target = "A"
+"""
+
+
+def test_a_ceasefire_ends_force_and_leaves_stances_as_recorded(write):
+    crisis = scenario.load(write(TRUCE + ENDING.format(kind="ceasefire")))
+    script, _ = crisis.recorded("A", "B", crisis.dyads[0].initial[0])
+    assert list(script[:6]) == [3, 5, 5, 3, 3, 3]  # force on the 2nd and 3rd, then downgrade
+    without = scenario.load(write(TRUCE))
+    assert list(without.recorded("A", "B", without.dyads[0].initial[0])[0][:8]) == \
+        [3, 5, 5, 5, 5, 5, 3, 3]
+
+
+@pytest.mark.parametrize("extra,message", [
+    ('kind = "ceasefire"\nactor = "A"\n', r"event\[2\]\.target: missing; a ceasefire event needs "
+                                         r"actor, target; allowed: A, B"),
+    ('kind = "agreement"\nactor = "A"\ntarget = "B"\nrung = 2\n',
+     r"event\[2\]\.rung: a agreement event has no rung; allowed: rung only on action events"),
+    ('kind = "ceasefire"\nactor = "A"\ntarget = "B"\ndays = 3\n',
+     r"event\[2\]\.days: a ceasefire event has no days; allowed: days only on action and "
+     r"agreement events"),
+])
+def test_ceasefire_and_agreement_validation(write, extra, message):
+    lines = problems(write, TRUCE + "\n[[event]]\ndate = 2024-01-03\n" + extra)
+    assert has(lines, message), lines
+
+
+def test_a_recorded_agreement_uses_the_bargaining_models_terms(write):
+    crisis = scenario.load(write(TRUCE + ENDING.format(kind="agreement")))
+    model = CrisisModel(crisis, 50, rng=1)
+    for _ in range(3):  # through the day of the agreement
+        model.step()
+    term = MODEL["agreement_days"].default
+    assert np.all(model.world.agreed_until[0, 1] == 2 + term)
+    assert np.all(model.world.agreed_until[1, 0] == 2 + term)
+    days = scenario.load(write(TRUCE + ENDING.format(kind="agreement") + "days = 9\n"))
+    model = CrisisModel(days, 50, rng=1)
+    for _ in range(3):
+        model.step()
+    assert np.all(model.world.agreed_until[1, 0] == 2 + 9)
+
+
+def test_an_agreement_makes_an_answer_less_likely_than_a_ceasefire(write):
+    # the documented direction: a ceasefire only stops force; an agreement also relieves
+    # grievances and has both sides aim at their pre-crisis stance for its term
+    def answered(kind):
+        records = run(scenario.load(write(TRUCE + ENDING.format(kind=kind))))
+        return np.asarray(records["force_reciprocated"])
+
+    truce, deal = answered("ceasefire"), answered("agreement")
+    se = np.sqrt((truce.var() + deal.var()) / truce.size)
+    assert truce.mean() - deal.mean() > 3 * se, (truce.mean(), deal.mean())
