@@ -244,7 +244,12 @@ class CrisisModel(mesa.Model):
         self.groups = [MilitantGroup(self, spec) for spec in crisis.of_kind("militant")]
         self._group = {g.id: g for g in self.groups}
         self._exogenous = self._exogenous_events()
-        self._agreements = self._recorded_agreements()
+        self._agreed_today = {(self.crisis.day(e.date), frozenset(
+            (self._state[e.actor].index, self._state[e.target].index)))
+            for e in self.crisis.events
+            if e.kind == "agreement" and self.crisis.day(e.date) <= self.branch_day}
+        """Days and pairs of recorded agreements: the force of that day (the record's
+        rungs) came before the agreement and does not break it."""
         self._draw_tolls()
         self.world = World(replicates, len(self.states), len(self.mediators))
         for state in self.states:  # domestic pressure at the start (the `pressure` parameter)
@@ -341,19 +346,14 @@ class CrisisModel(mesa.Model):
                 campaign[self._state[e.actor].index, max(0, day - window):day + 1] = True
         return fronts, campaign
 
-    def _recorded_agreements(self) -> dict[tuple[int, frozenset], Event]:
-        """Recorded agreements up to the branch, by day and pair (after it, the model
-        makes its own and the recorded ones are what it is compared with)."""
-        return {(self.crisis.day(e.date), frozenset((e.actor, e.target))): e
-                for e in self.crisis.events
-                if e.kind == "agreement" and self.crisis.day(e.date) <= self.branch_day}
-
     def _exogenous_events(self) -> dict[int, list[Event]]:
-        """Recorded militant attacks by day: they happen on their date whatever the branch."""
+        """Recorded militant attacks by day, which happen on their date whatever the branch,
+        and recorded agreements up to the branch, in their order within the day."""
         out: dict[int, list[Event]] = {}
         for e in self.crisis.events:
-            if e.kind == "attack":
-                out.setdefault(self.crisis.day(e.date), []).append(e)
+            day = self.crisis.day(e.date)
+            if e.kind == "attack" or (e.kind == "agreement" and day <= self.branch_day):
+                out.setdefault(day, []).append(e)
         return out
 
     # -- the day ----------------------------------------------------------------------------
@@ -398,8 +398,13 @@ class CrisisModel(mesa.Model):
         return self.records
 
     def happen(self) -> None:
-        """Today's exogenous events: recorded militant attacks."""
+        """Today's exogenous events in their order: recorded militant attacks, and recorded
+        agreements (so an attack after an agreement on its day meets damped blame)."""
         for e in self._exogenous.get(self.day, []):
+            if e.kind == "agreement":
+                self.agree(self._state[e.actor].index, self._state[e.target].index,
+                           slice(None), e.days)
+                continue
             target = self._state[e.target]
             group = self._group.get(e.actor) if e.actor else None
             deaths = self.params[f"event.{e.key}.deaths"] if e.uncertain else \
@@ -462,12 +467,9 @@ class CrisisModel(mesa.Model):
             w.militarized_days[b, a] = days
             agreed = w.agreed_until[a, b] >= day
             broken = agreed & (hottest >= FORCE)
-            if broken.any():
+            if broken.any() and (day, frozenset((a, b))) not in self._agreed_today:
                 w.agreed_until[a, b][broken] = -1
                 w.agreed_until[b, a][broken] = -1
-            recorded = self._agreements.get((day, frozenset((rel.actor.id, rel.rival.id))))
-            if recorded is not None:
-                self.agree(a, b, slice(None), recorded.days)
             rate = p["model.settle_rate"]
             if self.replaying or (np.ndim(rate) == 0 and rate == 0) or not hot.any():
                 continue

@@ -15,7 +15,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -82,7 +82,17 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
+def _clock(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"\d\d:\d\d(:\d\d)?", value):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    return value
+
+
 Day = Annotated[date, BeforeValidator(_iso_date)]
+Clock = Annotated[time, BeforeValidator(_clock)]
 Text = Annotated[str, Field(max_length=4000)]
 RungLike = int | str
 
@@ -136,6 +146,8 @@ class EventTable(_Table):
     change: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] | None = None
     window: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     cameo: Annotated[str, Field(pattern=CAMEO)] | None = None
+    time: Clock | None = None
+    order: Annotated[int, Field(ge=-1000, le=1000)] = 0
     note: Text = ""
     source: Text = ""
 
@@ -232,6 +244,15 @@ class Event:
     id: str | None = None
     key: str = ""
     """The event's id, or ``event<N>`` from its place in the file: names its random streams."""
+    time: time | None = None
+    """The time of day, if the sources give it."""
+    order: int = 0
+
+    @property
+    def sequence(self) -> tuple:
+        """Where it falls in the replay: by date, then ``order``, then ``time`` (events
+        without one first); events alike keep their order in the file."""
+        return (self.date, self.order, self.time is not None, self.time or time())
 
     @property
     def uncertain(self) -> bool:
@@ -1089,8 +1110,9 @@ class _Checker:
                 date=e.date, kind=e.kind, actor=e.actor, target=e.target, rung=rung,
                 deaths=self.deaths((*loc, "deaths"), e.deaths), days=e.days, change=e.change,
                 window=e.window, cameo=e.cameo, note=e.note, source=e.source, id=e.id,
-                key=e.id or f"event{self.structure.kept.get('event', range(i + 1))[i]}"))
-        return sorted(out, key=lambda ev: ev.date)
+                key=e.id or f"event{self.structure.kept.get('event', range(i + 1))[i]}",
+                time=e.time, order=e.order))
+        return sorted(out, key=lambda ev: ev.sequence)
 
 
     def deaths(self, loc: tuple, raw: Any) -> int | Distribution | None:

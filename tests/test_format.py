@@ -319,3 +319,93 @@ def test_an_agreement_makes_an_answer_less_likely_than_a_ceasefire(write):
     truce, deal = answered("ceasefire"), answered("agreement")
     se = np.sqrt((truce.var() + deal.var()) / truce.size)
     assert truce.mean() - deal.mean() > 3 * se, (truce.mean(), deal.mean())
+
+
+# -- order within a day -----------------------------------------------------------------------
+
+STRIKE_AND_TRUCE = BASE.replace("branch = 2024-01-01", "branch = 2024-01-04") + """
+[[event]]
+date = 2024-01-02
+kind = "ceasefire"
+actor = "A"
+target = "B"
+time = {truce}
+
+[[event]]
+date = 2024-01-02
+kind = "action"
+actor = "A"
+target = "B"
+rung = "limited_strike"
+days = 3
+time = {strike}
+"""
+
+
+def test_a_ceasefire_after_a_strike_ends_it_and_a_strike_after_a_ceasefire_breaks_it(write):
+    def script(truce, strike):
+        crisis = scenario.load(write(STRIKE_AND_TRUCE.format(truce=truce, strike=strike)))
+        return list(crisis.recorded("A", "B", crisis.dyads[0].initial[0])[0][:6])
+
+    assert script('"16:00"', "04:30:00") == [1, 5, 1, 1, 1, 1]  # a TOML time or "HH:MM"
+    assert script("16:00:00", '"18:00"') == [1, 5, 5, 5, 1, 1]
+
+
+@pytest.mark.parametrize("extra,pattern", [
+    ('time = "2pm"', r"event\[0\]\.time: got '2pm'; allowed: a valid time"),
+    ('time = "25:00"', r"event\[0\]\.time: got '25:00'; allowed: a valid time"),
+    ("order = 1.5", r"event\[0\]\.order: got 1\.5; allowed: a valid integer"),
+    ("order = 5000", r"event\[0\]\.order: got 5000; allowed: less than or equal to 1000")])
+def test_bad_times_and_orders(write, extra, pattern):
+    text = BASE + f'\n[[event]]\ndate = 2024-01-01\nkind = "election"\nactor = "A"\n{extra}\n'
+    assert has(problems(write, text), pattern)
+
+
+def test_order_sorts_a_day_before_time_and_file_order_breaks_ties(write):
+    text = BASE.replace("horizon = 60", "horizon = 5") + "".join(
+        f'\n[[event]]\nid = "{name}"\ndate = 2024-01-02\nkind = "statement"\nactor = "A"\n{extra}'
+        for name, extra in (("late", 'time = "23:00"\n'), ("untimed", ""),
+                            ("early", 'time = "01:00"\n'), ("last", "order = 1\n"),
+                            ("untimed_too", "")))
+    crisis = scenario.load(write(text))
+    assert [e.id for e in crisis.events] == ["untimed", "untimed_too", "early", "late", "last"]
+
+
+AGREEMENT_AND_ATTACK = BASE.replace("branch = 2024-01-01", "branch = 2024-01-04") + """
+[[actor]]
+id = "G"
+name = "Group"
+kind = "militant"
+host = "B"
+targets = ["A"]
+
+[[event]]
+date = 2024-01-02
+kind = "agreement"
+actor = "A"
+target = "B"
+time = "{deal}"
+
+[[event]]
+date = 2024-01-02
+kind = "attack"
+actor = "G"
+target = "A"
+deaths = 20
+time = "{attack}"
+"""
+
+
+def test_an_attack_after_an_agreement_on_its_day_meets_damped_blame(write):
+    def grievance(deal, attack):
+        crisis = scenario.load(write(AGREEMENT_AND_ATTACK.format(deal=deal, attack=attack)))
+        model = CrisisModel(crisis, 4, rng=1)
+        for _ in range(2):  # to the end of 2 January
+            model.step()
+        return model.world.grievance[0, 1]
+
+    before, after = grievance("08:00", "20:00"), grievance("20:00", "06:00")
+    # the agreement first damps the blame by agreement_blame; after the attack it relieves
+    # the grievance the attack opened by agreement_relief
+    ratio = (1 - MODEL["agreement_blame"].default) / (1 - MODEL["agreement_relief"].default)
+    np.testing.assert_allclose(before / after, ratio, rtol=1e-5)
