@@ -455,10 +455,11 @@ class GreatPower(Mediator):
 
 
 class MilitantGroup(ScenarioAgent):
-    """A militant group based in a host state (or outside the scenario) that attacks targets.
+    """A militant group that attacks targets from its ``base`` state (or from outside the
+    scenario); targets blame its ``sponsor`` (a scenario's ``host`` is both).
 
     Attacks on each target arrive at ``attack_rate`` a day, raised by ``spoiler`` while the
-    host and target are in a militarized dispute and cut by ``suppression`` while they
+    base and target are in a militarized dispute and cut by ``suppression`` while they
     cooperate on security; deaths per attack follow a power law with exponent
     ``tail_alpha`` (Clauset, Shalizi & Newman 2009). After the branch date attacks are
     drawn; before it, only the recorded attacks happen.
@@ -466,7 +467,8 @@ class MilitantGroup(ScenarioAgent):
 
     def __init__(self, model: mesa.Model, spec: Actor) -> None:
         super().__init__(model, spec)
-        self.host = model.state(spec.host) if spec.host else None
+        self.base = model.state(spec.base) if spec.base else None
+        self.sponsor = model.state(spec.sponsor) if spec.sponsor else None
         self.targets = [model.state(t) for t in spec.targets]
         self.streams = [model.stream(f"attack:{self.id}->{t.id}") for t in self.targets]
 
@@ -487,14 +489,14 @@ class MilitantGroup(ScenarioAgent):
 
     def chance(self, target: StateActor) -> Any:
         """Today's probability of an attack on ``target`` in each replicate: 1 - e^(-rate),
-        the rate raised while host and target are militarized and cut while they
+        the rate raised while base and target are militarized and cut while they
         cooperate."""
         base = self.param(f"attack_rate.{target.id}")
-        if self.host is None or self.host.index not in self.model.rivals_of(target):
+        if self.base is None or self.base.index not in self.model.rivals_of(target):
             return -np.expm1(-np.asarray(base, np.float32))
         world = self.model.world
-        hottest = np.maximum(world.rung[self.host.index, target.index],
-                             world.rung[target.index, self.host.index])
+        hottest = np.maximum(world.rung[self.base.index, target.index],
+                             world.rung[target.index, self.base.index])
         spoiler, suppression = self.param("spoiler"), self.param("suppression")
         if all(np.ndim(x) == 0 for x in (base, spoiler, suppression)):
             by_rung = -np.expm1(-base * np.array(

@@ -41,7 +41,7 @@ from sim.agents import (
 from sim.ladder import FORCE, MILITARIZED, Rung
 from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR, Records, mid_hostility
 from sim.parameters import KINDS, MODEL, Distribution, Param, ParameterSet
-from sim.scenario import DEATHS, Event, Scenario
+from sim.scenario import DEATHS, NOBODY, Event, Scenario
 
 BLOCK = 10_000
 """Replicates per seed block. Replicate ``i`` of a run belongs to block ``i // BLOCK``,
@@ -409,13 +409,19 @@ class CrisisModel(mesa.Model):
             group = self._group.get(e.actor) if e.actor else None
             deaths = self.params[f"event.{e.key}.deaths"] if e.uncertain else \
                 np.float64(e.deaths)
-            self.attack(group, target, None, deaths)
+            blamed = group if e.blamed is None else None if e.blamed == NOBODY else (
+                self._group.get(e.blamed) or self._state.get(e.blamed))
+            self.attack(group, target, None, deaths, blamed)
 
     def attack(self, group: MilitantGroup | None, target: StateActor, index: np.ndarray | None,
-               deaths: Any) -> None:
-        """A militant attack on ``target`` in the replicates at ``index`` (None: all). Only
-        salient attacks (at least ``model.salience`` killed) move politics: the target's
-        pressure, and its grievance toward the group's host by the group's attribution."""
+               deaths: Any, blamed: MilitantGroup | StateActor | str | None = "claimant"
+               ) -> None:
+        """A militant attack by ``group`` (None: unclaimed) on ``target`` in the replicates at
+        ``index`` (None: all). Only salient attacks (at least ``model.salience`` killed)
+        move politics: the target's pressure, and its grievance toward whom it blames:
+        by default the group, that is its sponsor by the group's ``attribution``;
+        ``blamed`` may name another group (its sponsor, by its attribution), a state
+        (blamed fully) or None (nobody)."""
         self.count_attack(group, target, index, deaths)
         salience = self.params["model.salience"]
         if index is None and np.ndim(salience) == 0 and np.ndim(deaths) == 0:  # all alike
@@ -431,14 +437,23 @@ class CrisisModel(mesa.Model):
                     deaths = deaths[salient]
             else:
                 index, deaths = index[salient], deaths[salient]
-        host = group.host if group is not None else None
-        blame = group.param("attribution") if group is not None else 0.0
+        host, blame = self.culprit(group if isinstance(blamed, str) else blamed)
         if host is not None and host is not target:
             agreed = self.world.agreed_until[target.index, host.index]
             if agreed.max(initial=-1) >= self.day:  # an agreement damps the blame
                 damped = 1 - self.params["model.agreement_blame"] * (agreed >= self.day)
                 blame = blame * damped  # over the live replicates; suffer takes its own
         target.suffer(index, deaths, culprit=host, blame=blame)
+
+    @staticmethod
+    def culprit(blamed: MilitantGroup | StateActor | None) -> tuple[StateActor | None, Any]:
+        """The state a victim blames for an attack, and how far: a group's sponsor by the
+        group's attribution, a state fully, nobody for None."""
+        if isinstance(blamed, MilitantGroup):
+            return blamed.sponsor, blamed.param("attribution")
+        if isinstance(blamed, StateActor):
+            return blamed, 1.0
+        return None, 0.0
 
     def preparation(self, u: np.ndarray, index: np.ndarray | None) -> np.ndarray:
         """Days until a state is ready to answer an offence, from one uniform each: the next

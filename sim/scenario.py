@@ -57,6 +57,9 @@ DEATHS = Param(0, 0, 10_000_000, "deaths", "an event's toll", "the scenario's so
                integer=True)
 """The range of an event's toll; draws from a distribution are rounded and clipped to it."""
 
+NOBODY = "none"
+"""``blamed = "none"``: the victim blames no state (an attack by "common enemies")."""
+
 UNKNOWN = "unknown"
 """An explicit unknown toll (distinct from 0): a recorded use of force kills what the model
 draws for a day at its rung, a recorded attack what its group's power law draws."""
@@ -120,6 +123,8 @@ class ActorTable(_Table):
     style: Literal["facilitative", "manipulative"] | None = None
     parties: Annotated[list[str], Field(max_length=MAX_ACTORS)] | None = None
     host: str | None = None
+    base: str | None = None
+    sponsor: str | None = None
     targets: Annotated[list[str], Field(max_length=MAX_ACTORS)] = []
     parameters: dict[str, Any] = {}
     note: Text = ""
@@ -148,6 +153,8 @@ class EventTable(_Table):
     cameo: Annotated[str, Field(pattern=CAMEO)] | None = None
     time: Clock | None = None
     order: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    blamed: str | None = None
+    blamed_source: Text = ""
     note: Text = ""
     source: Text = ""
 
@@ -199,7 +206,11 @@ class Actor:
     policy: str | None = None
     style: str | None = None
     parties: tuple[str, ...] = ()
-    host: str | None = None
+    base: str | None = None
+    """A militant group's base: the state whose disputes and security cooperation with a
+    target move the group's attack rate."""
+    sponsor: str | None = None
+    """The state a target blames for the group's attacks (by the group's attribution)."""
     targets: tuple[str, ...] = ()
     parameters: dict[str, Value | dict[str, Value]] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
@@ -247,6 +258,10 @@ class Event:
     time: time | None = None
     """The time of day, if the sources give it."""
     order: int = 0
+    blamed: str | None = None
+    """For an attack, whom the victim blames when that is not the claiming group: another
+    group, a state, or :data:`NOBODY`."""
+    blamed_source: str = ""
 
     @property
     def sequence(self) -> tuple:
@@ -941,10 +956,11 @@ class _Checker:
             if a.parties is not None and not mediating:
                 self.problem((*loc, "parties"), f"{a.id} is a {a.kind}; allowed: "
                              "parties only for a mediator or great power (leave it out)")
-            if a.kind != "militant" and (a.host is not None or a.targets):
-                self.problem((*loc, "host" if a.host is not None else "targets"),
-                             f"{a.id} is a {a.kind}; allowed: host "
-                             "and targets only for a militant group (leave them out)")
+            militant_keys = [k for k in ("host", "base", "sponsor", "targets") if getattr(a, k)]
+            if a.kind != "militant" and militant_keys:
+                self.problem((*loc, militant_keys[0]), f"{a.id} is a {a.kind}; allowed: host, "
+                             "base, sponsor and targets only for a militant group (leave them "
+                             "out)")
             parties: tuple[str, ...] = ()
             if mediating:
                 parties = tuple(a.parties) if a.parties else tuple(self.t.scenario.focus or (
@@ -954,9 +970,15 @@ class _Checker:
                         self.problem((*loc, "parties", j), f"{p!r} is not a state in this "
                                      f"scenario; allowed: {', '.join(sorted(states))}")
             if a.kind == "militant":
-                if a.host is not None and a.host not in states and not self.unchecked(a.host):
-                    self.problem((*loc, "host"), f"{a.host!r} is not a state in this scenario; "
-                                 "allowed: a state's id, or leave host out (outside the scenario)")
+                for key in ("host", "base", "sponsor"):
+                    where = getattr(a, key)
+                    if where is not None and where not in states and not self.unchecked(where):
+                        self.problem((*loc, key), f"{where!r} is not a state in this scenario; "
+                                     f"allowed: {', '.join(sorted(states))}, or leave {key} out "
+                                     "(outside the scenario)")
+                if a.host is not None and (a.base is not None or a.sponsor is not None):
+                    self.problem((*loc, "host"), "given with base or sponsor; allowed: host "
+                                 "alone (base and sponsor both), or base and sponsor")
                 if not a.targets:
                     self.problem((*loc, "targets"), "missing; allowed: a list of at least "
                                  "one state the group attacks")
@@ -973,7 +995,9 @@ class _Checker:
                                 .get(a.kind))
             out.append(Actor(
                 id=a.id, name=a.name, kind=a.kind, policy=policy, style=style,
-                parties=parties if mediating else (), host=a.host,
+                parties=parties if mediating else (),
+                base=a.host if a.host is not None else a.base,
+                sponsor=a.host if a.host is not None else a.sponsor,
                 targets=tuple(a.targets), parameters=params, sources=tuple(a.sources)))
         return out
 
@@ -1101,9 +1125,16 @@ class _Checker:
                     rung = Rung.parse(e.rung)
                 except ValueError as err:
                     self.problem((*loc, "rung"), str(err))
+            if e.blamed is not None and e.blamed != NOBODY and not self.unchecked(e.blamed) \
+                    and kinds.get(e.blamed) not in ("state", "militant"):
+                self.problem((*loc, "blamed"), f"{e.blamed!r} is not a state or militant group "
+                             "in this scenario; allowed: " + ", ".join(
+                                 [k for k, v in kinds.items() if v in ("state", "militant")]
+                                 + [f'"{NOBODY}"']))
             for key, kinds_ok in (("days", ("action", "agreement")), ("change", ("front",)),
+                                  ("blamed", ("attack",)), ("blamed_source", ("attack",)),
                                   ("window", ("election",)), ("rung", ("action",))):
-                if getattr(e, key) is not None and e.kind not in kinds_ok:
+                if getattr(e, key) not in (None, "") and e.kind not in kinds_ok:
                     self.problem((*loc, key), f"a {e.kind} event has no {key}; allowed: "
                                  f"{key} only on {' and '.join(kinds_ok)} events")
             out.append(Event(
@@ -1111,7 +1142,7 @@ class _Checker:
                 deaths=self.deaths((*loc, "deaths"), e.deaths), days=e.days, change=e.change,
                 window=e.window, cameo=e.cameo, note=e.note, source=e.source, id=e.id,
                 key=e.id or f"event{self.structure.kept.get('event', range(i + 1))[i]}",
-                time=e.time, order=e.order))
+                time=e.time, order=e.order, blamed=e.blamed, blamed_source=e.blamed_source))
         return sorted(out, key=lambda ev: ev.sequence)
 
 

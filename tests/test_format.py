@@ -10,7 +10,7 @@ import pytest
 from sim import scenario
 from sim.errors import InputError
 from sim.model import CrisisModel, simulate
-from sim.parameters import MODEL, Distribution
+from sim.parameters import KINDS, MODEL, Distribution
 
 from .conftest import MINIMAL
 
@@ -409,3 +409,101 @@ def test_an_attack_after_an_agreement_on_its_day_meets_damped_blame(write):
     # the grievance the attack opened by agreement_relief
     ratio = (1 - MODEL["agreement_blame"].default) / (1 - MODEL["agreement_relief"].default)
     np.testing.assert_allclose(before / after, ratio, rtol=1e-5)
+
+
+# -- who claimed, who is blamed ---------------------------------------------------------------
+
+PROXY_WAR = BASE.replace("branch = 2024-01-01", "branch = 2024-01-04") + """
+[[actor]]
+id = "C"
+name = "Cardia"
+kind = "state"
+
+[[dyad]]
+actors = ["A", "C"]
+
+[[actor]]
+id = "G"
+name = "Proxy"
+kind = "militant"
+{where}
+targets = ["A"]
+
+[[actor]]
+id = "H"
+name = "Other"
+kind = "militant"
+host = "C"
+targets = ["A"]
+
+[[event]]
+date = 2024-01-02
+kind = "attack"
+actor = "G"
+target = "A"
+deaths = 20
+{blame}
+"""
+
+
+def proxy_war(write, where='base = "C"\nsponsor = "B"', blame=""):
+    return scenario.load(write(PROXY_WAR.format(where=where, blame=blame)))
+
+
+def grievances(crisis):
+    """A's grievance toward B and toward C at the end of the attack's day."""
+    model = CrisisModel(crisis, 4, rng=1)
+    for _ in range(2):
+        model.step()
+    return model.world.grievance[0, 1, 0], model.world.grievance[0, 2, 0]
+
+
+def test_host_still_means_base_and_sponsor(write):
+    group = proxy_war(write, 'host = "B"').actor("G")
+    assert (group.base, group.sponsor) == ("B", "B")
+    assert proxy_war(write).actor("G").base == "C"
+    assert proxy_war(write).actor("G").sponsor == "B"
+
+
+def test_a_proxy_based_in_a_third_state_brings_blame_on_its_sponsor(write):
+    toward_b, toward_c = grievances(proxy_war(write))
+    assert toward_b > 0 and toward_c == 0
+    # its attack rate follows its base: A at war with C makes it attack more, with B not
+    def chance(fighting):
+        crisis = proxy_war(write, 'base = "C"\nsponsor = "B"\nparameters = { attack_rate = 0.01 }')
+        model = CrisisModel(crisis.override({f"dyad.A-{fighting}.initial": "clashes"}), 1, rng=1)
+        return model.groups[0].chance(model.states[0])
+
+    assert chance("C") > chance("B")
+
+
+def test_the_victim_may_blame_another_group_a_state_or_nobody(write):
+    claimed = grievances(proxy_war(write))
+    other = grievances(proxy_war(write, blame='blamed = "H"\nblamed_source = "x"'))
+    state = grievances(proxy_war(write, blame='blamed = "B"'))
+    nobody = grievances(proxy_war(write, blame='blamed = "none"'))
+    assert other[0] == 0 and other[1] > 0  # H's sponsor is C
+    attribution = KINDS["militant"]["attribution"].default
+    np.testing.assert_allclose(state[0], claimed[0] / attribution, rtol=1e-5)  # fully
+    assert nobody == (0, 0)
+
+
+@pytest.mark.parametrize("where,blame,pattern", [
+    ('host = "B"\nbase = "C"', "", r"actor\[G\]\.host: given with base or sponsor; allowed"),
+    ('base = "Z"', "", r"actor\[G\]\.base: 'Z' is not a state in this scenario; allowed: A, B, C"),
+    ('sponsor = "B"', 'blamed = "Q"', r"event\[0\]\.blamed: 'Q' is not a state or militant "
+                                      r'group in this scenario; allowed: A, B, C, G, H, "none"'),
+])
+def test_claim_and_blame_validation(write, where, blame, pattern):
+    assert has(problems(write, PROXY_WAR.format(where=where, blame=blame)), pattern)
+
+
+def test_only_attacks_are_blamed_on_someone(write):
+    text = BASE + '\n[[event]]\ndate = 2024-01-01\nkind = "election"\nactor = "A"\n' \
+        'blamed = "B"\n'
+    assert has(problems(write, text), r"event\[0\]\.blamed: a election event has no blamed; "
+                                      r"allowed: blamed only on attack events")
+    state = BASE.replace('policy = "quantal_response"\n\n[[actor]]',
+                         'policy = "quantal_response"\nsponsor = "B"\n\n[[actor]]', 1)
+    assert has(problems(write, state), r"actor\[A\]\.sponsor: A is a state; allowed: host, base, "
+                                       r"sponsor and targets only for a militant group")
