@@ -290,7 +290,8 @@ class CrisisModel(mesa.Model):
                 rel = Relation(
                     actor=actor, rival=rival,
                     policy=policies.get(actor.spec.policy)(self.replicates),
-                    rivalry=dyad.rivalry, baseline=baseline(dyad.initial[i]),
+                    rivalry=dyad.rivalry, baseline=baseline(dyad.initial[i]) if
+                    dyad.baseline is None else dyad.baseline[i],
                     script=script, recorded_deaths=deaths, drawn_deaths={
                         self.crisis.day(e.date): [] for e in self.crisis.events
                         if e.kind == "action" and e.uncertain and e.actor == x
@@ -717,7 +718,8 @@ class CrisisModel(mesa.Model):
 
 
 def baseline(initial: Rung) -> Rung:
-    """A pair's pre-crisis stance, which de-escalation returns to: the dyad's starting rung
+    """A pair's pre-crisis stance when its ``[[dyad]]`` gives no ``baseline``, which
+    de-escalation returns to: the dyad's starting rung
     when that is between normal relations and a downgrade (no ambassadors, no relations),
     normal relations otherwise (a better start is not required back, and a militarized start
     is the crisis itself)."""

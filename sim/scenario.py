@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from sim import policies
 from sim.errors import InputError
-from sim.ladder import FORCE, Rung
+from sim.ladder import FORCE, MILITARIZED, Rung
 from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Distribution, Param, Value
 
 MAX_BYTES = 1 << 20
@@ -134,6 +134,8 @@ class ActorTable(_Table):
 class DyadTable(_Table):
     actors: Annotated[list[str], Field(min_length=2, max_length=2)]
     initial: RungLike | Annotated[list[RungLike], Field(min_length=2, max_length=2)] = "normal"
+    baseline: RungLike | Annotated[list[RungLike], Field(min_length=2, max_length=2)] | None = \
+        None
     rivalry: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
     note: Text = ""
 
@@ -230,6 +232,9 @@ class Dyad:
     b: str
     initial: tuple[Rung, Rung]
     rivalry: float
+    baseline: tuple[Rung, Rung] | None = None
+    """The pre-crisis stances outcomes are measured against, when the file gives them
+    (else they follow from ``initial``: see :func:`sim.model.baseline`)."""
 
     @property
     def id(self) -> str:
@@ -709,7 +714,7 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
         current[parts[3]] = value
         params[name] = current
         return ("actor", index, "parameters", name, parts[3])
-    if head == "dyad" and len(parts) == 3 and parts[2] in ("initial", "rivalry"):
+    if head == "dyad" and len(parts) == 3 and parts[2] in ("initial", "baseline", "rivalry"):
         dyads = doc.get("dyad") if isinstance(doc.get("dyad"), list) else []
         matches = [i for i, d in enumerate(dyads) if isinstance(d, dict)
                    and isinstance(d.get("actors"), list) and parts[1] in (
@@ -742,7 +747,8 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
     problems.append(
         f"{label}: unknown path; allowed: scenario.branch, scenario.horizon, model.PARAM, "
         "actor.ID.PARAM (ID may be * for every actor with PARAM), actor.ID.PARAM.PARTY, "
-        "actor.ID.policy, actor.ID.style, dyad.A-B.initial, dyad.A-B.rivalry, "
+        "actor.ID.policy, actor.ID.style, dyad.A-B.initial, dyad.A-B.baseline, "
+        "dyad.A-B.rivalry, "
         f"event.ID.{{{','.join(EVENT_SETS)}}}")
     return None
 
@@ -1047,17 +1053,30 @@ class _Checker:
                 self.problem((*loc, "actors"), f"the dyad {a}-{b} is given twice; allowed: "
                          "one [[dyad]] per pair")
             seen.add(frozenset((a, b)))
-            initial = d.initial if isinstance(d.initial, list) else [d.initial, d.initial]
-            rungs = []
-            for j, r in enumerate(initial):
-                try:
-                    rungs.append(Rung.parse(r))
-                except ValueError as err:
-                    self.problem((*loc, "initial") if not isinstance(d.initial, list)
-                                 else (*loc, "initial", j), str(err))
-                    rungs.append(Rung.NORMAL)
-            out.append(Dyad(a, b, (rungs[0], rungs[1]), d.rivalry))
+            rungs = self.rung_pair((*loc, "initial"), d.initial)
+            baseline = None
+            if d.baseline is not None:
+                baseline = self.rung_pair((*loc, "baseline"), d.baseline)
+                for j, rung in enumerate(baseline):
+                    if rung >= MILITARIZED:
+                        self.problem((*loc, "baseline") if not isinstance(d.baseline, list)
+                                     else (*loc, "baseline", j), f"{rung.label} is militarized; "
+                                     "allowed: cooperation, normal, protest or downgrade (a "
+                                     "stance to return to)")
+            out.append(Dyad(a, b, rungs, d.rivalry, baseline))
         return out
+
+    def rung_pair(self, loc: tuple, raw: Any) -> tuple[Rung, Rung]:
+        """A rung for both sides of a dyad, or a list of the two."""
+        pair = raw if isinstance(raw, list) else [raw, raw]
+        rungs = []
+        for j, r in enumerate(pair):
+            try:
+                rungs.append(Rung.parse(r))
+            except ValueError as err:
+                self.problem(loc if not isinstance(raw, list) else (*loc, j), str(err))
+                rungs.append(Rung.NORMAL)
+        return (rungs[0], rungs[1])
 
     def focus(self, dyads: list[Dyad]) -> tuple[str, str]:
         focus = self.t.scenario.focus

@@ -507,3 +507,34 @@ def test_only_attacks_are_blamed_on_someone(write):
                          'policy = "quantal_response"\nsponsor = "B"\n\n[[actor]]', 1)
     assert has(problems(write, state), r"actor\[A\]\.sponsor: A is a state; allowed: host, base, "
                                        r"sponsor and targets only for a militant group")
+
+
+# -- a dyad's baseline stance -----------------------------------------------------------------
+
+def test_a_baseline_is_a_stance_to_return_to(write):
+    crisis = scenario.load(write(BASE + 'baseline = ["downgrade", "protest"]\n'))
+    assert crisis.dyads[0].baseline == (3, 2)
+    assert scenario.load(write(BASE)).dyads[0].baseline is None
+    assert has(problems(write, BASE + 'baseline = "clashes"\n'),
+               r"dyad\[A-B\]\.baseline: clashes is militarized; allowed: cooperation, normal, "
+               r"protest or downgrade")
+    assert has(problems(write, BASE + 'baseline = ["downgrade", "cold"]\n'),
+               r"dyad\[A-B\]\.baseline\[1\]: expected a rung, got 'cold'; allowed: ")
+    model = CrisisModel(crisis, 1, rng=1)
+    assert model.baseline == (3, 2)
+
+
+def test_without_relations_de_escalation_is_a_return_to_no_relations(write):
+    # a pair with no diplomatic relations that starts militarized de-escalates once both are
+    # back at downgrade, not only once they reach normal relations they never had
+    text = MINIMAL.format(policy_a="quantal_response", policy_b="quantal_response",
+                          initial="posture")
+    def days(crisis):
+        records = run(crisis)
+        done = np.asarray(records["outcome"]) == 1
+        return np.asarray(records["days_to_deescalation"])[done].astype(float)
+
+    normal = days(scenario.load(write(text)))
+    none = days(scenario.load(write(text)).override({"dyad.A-B.baseline": "downgrade"}))
+    se = np.sqrt(normal.var() / normal.size + none.var() / none.size)
+    assert normal.mean() - none.mean() > 3 * se, (normal.mean(), none.mean())
