@@ -162,14 +162,27 @@ class EventTable(_Table):
 
 
 class OutcomeTable(_Table):
-    """What happened, for backtests; the model never reads it."""
+    """What happened after a branch, for backtests; the model never reads it."""
 
     war: bool
     reciprocated: bool
+    days_to_reciprocation: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     days_to_deescalation: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     deescalation_step: Text = ""
+    force_ended: Day | None = None
+    normalised: Day | None = None
     note: Text = ""
     source: Text = ""
+
+
+class BranchPointTable(_Table):
+    """A further question the file asks: the future from another branch date."""
+
+    id: Annotated[str, Field(pattern=NAME)]
+    branch: Day
+    horizon: Annotated[int, Field(ge=1, le=MAX_DAYS)] | Day | None = None
+    description: Text = ""
+    outcome: OutcomeTable
 
 
 class VariantTable(_Table):
@@ -186,11 +199,12 @@ class ScenarioFile(_Table):
     event: Annotated[list[EventTable], Field(max_length=MAX_EVENTS)] = []
     variant: dict[str, VariantTable] = {}
     outcome: OutcomeTable | None = None
+    branch_point: Annotated[list[BranchPointTable], Field(max_length=100)] = []
 
 
 TABLES: dict[str, type[BaseModel]] = {
     "scenario": ScenarioTable, "actor": ActorTable, "dyad": DyadTable, "event": EventTable,
-    "variant": VariantTable, "outcome": OutcomeTable}
+    "variant": VariantTable, "outcome": OutcomeTable, "branch_point": BranchPointTable}
 """The table type of each top-level key."""
 
 
@@ -294,6 +308,17 @@ class Event:
 
 
 @dataclass(frozen=True)
+class BranchPoint:
+    """A named branch date and what happened after it (``[[branch_point]]``)."""
+
+    id: str
+    branch: date
+    end: date
+    description: str
+    outcome: OutcomeTable
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario. Build one with :func:`load` (or :meth:`override` another)."""
 
@@ -316,6 +341,7 @@ class Scenario:
     text: str = field(repr=False, compare=False, default="")
     applied: tuple[str, ...] = ()
     outcome: OutcomeTable | None = None
+    branch_points: tuple[BranchPoint, ...] = ()
 
     @property
     def horizon(self) -> int:
@@ -341,6 +367,16 @@ class Scenario:
         given = (self.start, self.branch, self.end, self.focus, self.actors, self.dyads,
                  self.events, self.model_parameters)
         return hashlib.sha256(repr(given).encode()).hexdigest()
+
+    def questions(self) -> list[tuple[str, Scenario, OutcomeTable]]:
+        """Every question the file asks with its recorded answer: (label, the scenario from
+        that branch, what happened): its own ``[outcome]`` at its branch, then each
+        ``[[branch_point]]``, labelled ``ID:POINT``."""
+        out = [(self.id, self, self.outcome)] if self.outcome is not None else []
+        for point in self.branch_points:
+            out.append((f"{self.id}:{point.id}", self.override(
+                branch=point.branch, horizon=(point.end - point.branch).days), point.outcome))
+        return out
 
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
@@ -525,7 +561,7 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
     return scenario
 
 
-ARRAYS = ("actor", "dyad", "event")
+ARRAYS = ("actor", "dyad", "event", "branch_point")
 """The arrays of tables whose broken members are set aside so the rest can be checked."""
 
 
@@ -923,6 +959,8 @@ class _Checker:
         events = self.events(kinds, dyads, s.start, max(end, self.written_end or end))
         events = [e for e in events if e.date <= end]  # a shorter run ends before them
         model_parameters = self.parameters(("model",), t.model, MODEL, ())
+        points = self.branch_points(s.start, end)
+        self.outcome(("outcome",), t.outcome, s.branch, end)
         for name in t.variant:
             if not re.match(NAME, name):
                 self.problem(("variant", name), "not a variant name; allowed: "
@@ -933,7 +971,42 @@ class _Checker:
             model_parameters=model_parameters,
             variants={k: v.description for k, v in t.variant.items()},
             description=s.description, sources=tuple(s.sources), path=path, sha256=digest,
-            raw=doc, text=text, applied=applied, outcome=t.outcome)
+            raw=doc, text=text, applied=applied, outcome=t.outcome, branch_points=points)
+
+    def branch_points(self, start: date, end: date) -> tuple[BranchPoint, ...]:
+        out, seen = [], set()
+        for i, p in enumerate(self.t.branch_point):
+            loc = ("branch_point", i)
+            if p.id in seen:
+                self.problem((*loc, "id"), f"duplicate branch point {p.id!r}; allowed: an id "
+                             "no other branch point has")
+            seen.add(p.id)
+            until = end if p.horizon is None else p.horizon if isinstance(p.horizon, date) \
+                else p.branch + timedelta(days=p.horizon)
+            if not start <= p.branch < end:
+                self.problem((*loc, "branch"), f"{p.branch} is outside the scenario; allowed: "
+                             f"a date from {start} to before {end}")
+            elif until <= p.branch or until > end:
+                self.problem((*loc, "horizon"), f"ends {until}; allowed: after its branch "
+                             f"{p.branch} and at most the scenario's end {end}")
+            self.outcome((*loc, "outcome"), p.outcome, p.branch, until)
+            out.append(BranchPoint(p.id, p.branch, min(max(until, p.branch), end),
+                                   p.description, p.outcome))
+        return tuple(out)
+
+    def outcome(self, loc: tuple, outcome: OutcomeTable | None, branch: date,
+                end: date) -> None:
+        """The dates of what happened fall after the branch they answer."""
+        if outcome is None:
+            return
+        for key in ("force_ended", "normalised"):
+            when = getattr(outcome, key)
+            if when is not None and not branch <= when:
+                self.problem((*loc, key), f"{when} is before the branch {branch}; allowed: a "
+                             "date from the branch on")
+        if outcome.days_to_reciprocation is not None and not outcome.reciprocated:
+            self.problem((*loc, "days_to_reciprocation"), "given, but reciprocated is false; "
+                         "allowed: days_to_reciprocation only when reciprocated = true")
 
     def actors(self) -> list[Actor]:
         seen: set[str] = set()

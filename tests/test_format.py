@@ -3,11 +3,13 @@ uncertain event numbers, agreements, order within a day, claims and blame, dyad 
 and several branch points."""
 
 import re
+from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sim import scenario
+from sim import analysis, scenario
 from sim.errors import InputError
 from sim.model import CrisisModel, simulate
 from sim.parameters import KINDS, MODEL, Distribution
@@ -538,3 +540,72 @@ def test_without_relations_de_escalation_is_a_return_to_no_relations(write):
     none = days(scenario.load(write(text)).override({"dyad.A-B.baseline": "downgrade"}))
     se = np.sqrt(normal.var() / normal.size + none.var() / none.size)
     assert normal.mean() - none.mean() > 3 * se, (normal.mean(), none.mean())
+
+
+# -- several questions in one file ------------------------------------------------------------
+
+PROXY_CRISIS = Path(__file__).parent / "data" / "proxy_crisis.toml"
+
+
+def test_the_proxy_crisis_uses_every_new_field_without_a_workaround():
+    crisis = scenario.load(PROXY_CRISIS)
+    militia = crisis.actor("MIL")
+    assert (militia.base, militia.sponsor) == ("CAR", "BEL")
+    attack = next(e for e in crisis.events if e.id == "convoy_attack")
+    assert attack.blamed == "BEL" and attack.uncertain
+    assert [e.id for e in crisis.events if e.date.day == 3] == ["reprisal", "truce"]
+    assert crisis.dyads[0].baseline == (3, 3)
+    assert [p.id for p in crisis.branch_points] == ["after_attack", "after_answer"]
+    labels = [label for label, _, _ in crisis.questions()]
+    assert labels == ["proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer"]
+    second = crisis.questions()[2][1]
+    assert second.branch == date(2030, 3, 5) and second.horizon == 30
+
+
+def test_every_branch_point_is_backtested_against_its_own_outcome():
+    result = analysis.backtest(PROXY_CRISIS, replicates=500, seed=1, goldstein_paths=10)
+    assert [c.label for c in result.cases] == [
+        "proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer"]
+    assert [c.crisis.branch for c in result.cases] == [
+        date(2030, 3, 4), date(2030, 3, 2), date(2030, 3, 5)]
+    first = result.as_dict()["cases"][1]
+    assert first["case"] == "proxy_crisis:after_attack"
+    assert first["happened"]["days_to_reciprocation"] == 2
+    assert first["happened"]["days_to_force_ended"] == 3
+    assert first["happened"]["days_to_normalised"] == 6
+    # from after Belmar's answer both sides have used force in the replayed record
+    assert result.cases[2].reciprocated.p == 1.0
+    p = np.array([c.reciprocated.p for c in result.cases])
+    assert result.brier_reciprocated == pytest.approx(np.mean((p - 1) ** 2))
+    assert "proxy_crisis:after_answer" in str(result)
+
+
+def test_a_file_with_only_branch_points_is_backtested(tmp_path):
+    text = PROXY_CRISIS.read_text().replace("[outcome]\n", "[unused]\n")
+    text = text.split("[unused]")[0] + "[[branch_point]]" + text.split("[[branch_point]]", 1)[1]
+    path = tmp_path / "points.toml"
+    path.write_text(text)
+    files, skipped = analysis.scenario_files(tmp_path)
+    assert files == [path] and not skipped
+    assert len(analysis.backtest(path, replicates=100, seed=1, goldstein_paths=0).cases) == 2
+
+
+@pytest.mark.parametrize("old,new,pattern", [
+    ("branch = 2030-03-02", "branch = 2030-06-01",
+     r"branch_point\[after_attack\]\.branch: 2030-06-01 is outside the scenario; allowed: a date "
+     r"from 2030-03-01 to before 2030-05-01"),
+    ("horizon = 30", "horizon = 2030-03-01",
+     r"branch_point\[after_answer\]\.horizon: ends 2030-03-01; allowed: after its branch"),
+    ('id = "after_answer"', 'id = "after_attack"',
+     r"branch_point\[after_attack\]\.id: duplicate branch point 'after_attack'; allowed"),
+    ("force_ended = 2030-03-05\nnormalised = 2030-03-08\n\n[[branch_point]]",
+     "force_ended = 2030-02-05\nnormalised = 2030-03-08\n\n[[branch_point]]",
+     r"outcome\.force_ended: 2030-02-05 is before the branch 2030-03-04; allowed: a date from"),
+    ("war = false\nreciprocated = true\nnormalised", "war = 1\nreciprocated = true\nnormalised",
+     r"branch_point\[after_answer\]\.outcome\.war: got 1; allowed: a valid boolean"),
+])
+def test_branch_point_validation(write, old, new, pattern):
+    text = PROXY_CRISIS.read_text()
+    assert old in text
+    lines = problems(write, text.replace(old, new, 1))
+    assert has(lines, pattern), lines
