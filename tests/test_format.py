@@ -4,6 +4,7 @@ and several branch points."""
 
 import re
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -609,3 +610,30 @@ def test_branch_point_validation(write, old, new, pattern):
     assert old in text
     lines = problems(write, text.replace(old, new, 1))
     assert has(lines, pattern), lines
+
+
+# -- opaque arsenals --------------------------------------------------------------------------
+
+def test_an_opaque_arsenal_is_drawn_per_replicate(write):
+    def crisis(nuclear):
+        text = MINIMAL.format(policy_a="quantal_response", policy_b="quantal_response",
+                              initial="clashes")
+        text = text.replace('name = "Belmar"', f'name = "Belmar"\nparameters = {{ nuclear = '
+                                               f'{nuclear} }}')
+        return scenario.load(write(text))
+
+    drawn = CrisisModel(crisis("{ bernoulli = [0.3] }"), 20_000, rng=2).params["actor.B.nuclear"]
+    se = np.sqrt(0.3 * 0.7 / drawn.size)
+    assert set(np.unique(drawn)) == {0.0, 1.0} and abs(drawn.mean() - 0.3) < 4 * se
+    # the documented direction: the likelier the arsenal, the rarer deadly clashes with it
+    n = 8000
+    deadly = [np.mean(np.asarray(run(crisis(p), n)["battle_deaths"]) > 0)
+              for p in ("false", "{ bernoulli = [0.5] }", "true")]
+    se = [np.sqrt((a * (1 - a) + b * (1 - b)) / n) for a, b in pairwise(deadly)]
+    assert deadly[0] - deadly[1] > 3 * se[0] and deadly[1] - deadly[2] > 3 * se[1], deadly
+    for bad in ("{ bernoulli = [1.5] }", "0.5", "{ bernoulli = 0.5 }"):
+        assert has(problems(write, MINIMAL.format(
+            policy_a="dove", policy_b="dove", initial="normal").replace(
+                'name = "Belmar"', f'name = "Belmar"\nparameters = {{ nuclear = {bad} }}')),
+            r"actor\[B\]\.parameters\.nuclear: .*; allowed: true or false, or \{ bernoulli = "
+            r"\[p\] \}")
