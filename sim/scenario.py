@@ -299,6 +299,19 @@ class Event:
         return self.deaths if isinstance(self.deaths, int) else 0
 
     @property
+    def toll(self) -> str:
+        """The toll for people: ``9``, ``84–95`` (a range), a distribution, ``unknown``."""
+        d = self.deaths
+        if d is None:
+            return UNKNOWN
+        if isinstance(d, Distribution):
+            low, high = d.args[0] + (0.5 if d.args[0] > 0 else 0), d.args[-1] - 0.5
+            if d.kind == "uniform" and low == round(low) and high == round(high):
+                return f"{low:.0f}–{high:.0f}"
+            return str(d)
+        return str(d)
+
+    @property
     def deaths_estimate(self) -> float:
         """A central toll for event data: the number, a distribution's centre, NaN if
         unknown."""
