@@ -188,6 +188,8 @@ def test_tolls_load_as_numbers_ranges_distributions_and_unknown(write):
     assert proxy(write, "{ lognormal = [10, 0.5] }").events[0].deaths.kind == "lognormal"
     unknown = proxy(write, '"unknown"').events[0]
     assert unknown.deaths is None and unknown.uncertain and unknown.known_deaths == 0
+    assert [e.toll for e in (proxy(write).events[0], ranged, unknown)] == ["10", "9–11", "unknown"]
+    assert proxy(write, "[0, 4]").events[0].toll == "0–4"
 
 
 def test_a_range_is_drawn_per_replicate_each_whole_number_equally_likely(write):
