@@ -45,6 +45,8 @@ class Relation:
     choice_stream: Stream
     force_stream: Stream
     prepare_stream: Stream
+    drawn_deaths: dict[int, list[str]] = field(default_factory=dict)
+    """Per day, the parameter paths of the recorded actions' tolls drawn per replicate."""
     planned: np.ndarray | None = field(default=None, repr=False)
     prepare_u: np.ndarray | None = field(default=None, repr=False)
 
@@ -144,6 +146,8 @@ class StateActor(ScenarioAgent):
             if model.replaying:
                 at_force = None if rel.script[model.day] >= FORCE else np.empty(0, np.intp)
                 deaths = np.float64(rel.recorded_deaths[model.day])
+                for path in rel.drawn_deaths.get(model.day, ()):
+                    deaths = deaths + model.params[path]
                 levels = np.int8(rel.script[model.day])
             else:
                 u = model.uniforms(rel.force_stream)
@@ -195,6 +199,14 @@ class StateActor(ScenarioAgent):
                 ready = world.ready[self.index, culprit.index]
                 wait = model.preparation(toward.prepare_u[where], index)
                 ready[where] = np.where(opened, model.day + wait, ready[where])
+
+
+def power_law_deaths(u: np.ndarray, scale: Any, alpha: Any) -> np.ndarray:
+    """Deaths of attacks from one uniform each: floor(scale × u^(-1/(α-1))), at most a
+    million (a power law with exponent α; Clauset, Shalizi & Newman 2009)."""
+    with np.errstate(over="ignore"):  # a tail near α = 1 overflows: capped below
+        tail = u ** (-1 / (alpha - 1))
+    return np.minimum(np.floor(scale * tail), 1e6)
 
 
 def saturate(x: np.ndarray, cap: Any) -> np.ndarray:
@@ -443,10 +455,11 @@ class GreatPower(Mediator):
 
 
 class MilitantGroup(ScenarioAgent):
-    """A militant group based in a host state (or outside the scenario) that attacks targets.
+    """A militant group that attacks targets from its ``base`` state (or from outside the
+    scenario); targets blame its ``sponsor`` (a scenario's ``host`` is both).
 
     Attacks on each target arrive at ``attack_rate`` a day, raised by ``spoiler`` while the
-    host and target are in a militarized dispute and cut by ``suppression`` while they
+    base and target are in a militarized dispute and cut by ``suppression`` while they
     cooperate on security; deaths per attack follow a power law with exponent
     ``tail_alpha`` (Clauset, Shalizi & Newman 2009). After the branch date attacks are
     drawn; before it, only the recorded attacks happen.
@@ -454,7 +467,8 @@ class MilitantGroup(ScenarioAgent):
 
     def __init__(self, model: mesa.Model, spec: Actor) -> None:
         super().__init__(model, spec)
-        self.host = model.state(spec.host) if spec.host else None
+        self.base = model.state(spec.base) if spec.base else None
+        self.sponsor = model.state(spec.sponsor) if spec.sponsor else None
         self.targets = [model.state(t) for t in spec.targets]
         self.streams = [model.stream(f"attack:{self.id}->{t.id}") for t in self.targets]
 
@@ -469,22 +483,20 @@ class MilitantGroup(ScenarioAgent):
             if hit.size == 0:
                 continue
             scaled = np.maximum(u[hit] / take(np.broadcast_to(chance, u.shape), hit), 1e-12)
-            exponent = -1 / (take(self.param("tail_alpha"), hit) - 1)
-            with np.errstate(over="ignore"):  # a tail near α = 1 overflows: capped below
-                tail = scaled ** exponent
-            deaths = np.minimum(np.floor(take(self.param("deaths_scale"), hit) * tail), 1e6)
+            deaths = power_law_deaths(scaled, take(self.param("deaths_scale"), hit),
+                                      take(self.param("tail_alpha"), hit))
             model.attack(self, target, hit, deaths)
 
     def chance(self, target: StateActor) -> Any:
         """Today's probability of an attack on ``target`` in each replicate: 1 - e^(-rate),
-        the rate raised while host and target are militarized and cut while they
+        the rate raised while base and target are militarized and cut while they
         cooperate."""
         base = self.param(f"attack_rate.{target.id}")
-        if self.host is None or self.host.index not in self.model.rivals_of(target):
+        if self.base is None or self.base.index not in self.model.rivals_of(target):
             return -np.expm1(-np.asarray(base, np.float32))
         world = self.model.world
-        hottest = np.maximum(world.rung[self.host.index, target.index],
-                             world.rung[target.index, self.host.index])
+        hottest = np.maximum(world.rung[self.base.index, target.index],
+                             world.rung[target.index, self.base.index])
         spoiler, suppression = self.param("spoiler"), self.param("suppression")
         if all(np.ndim(x) == 0 for x in (base, spoiler, suppression)):
             by_rung = -np.expm1(-base * np.array(

@@ -201,28 +201,38 @@ def base_rate_war() -> float:
 
 @dataclass
 class Case:
-    """One historical crisis: what the model says from its branch, beside what happened."""
+    """One question about a historical crisis (a scenario's branch, or one of its
+    ``[[branch_point]]``): what the model says from the branch, beside what happened."""
 
     crisis: Any
     p_war: Proportion
     reciprocated: Proportion
     days_to_deescalation: float
     days_to_reciprocation: float
+    label: str = ""
+    happened: Any = None
 
-    @property
-    def happened(self) -> Any:
-        return self.crisis.outcome
+    def __post_init__(self) -> None:
+        self.label = self.label or self.crisis.id
+        if self.happened is None:
+            self.happened = self.crisis.outcome
 
     def as_dict(self) -> dict[str, Any]:
         h = self.happened
-        return {"scenario": self.crisis.id, "path": self.crisis.path,
+        after = {key: None if getattr(h, key) is None
+                 else (getattr(h, key) - self.crisis.branch).days
+                 for key in ("force_ended", "normalised")}
+        return {"scenario": self.crisis.id, "case": self.label, "path": self.crisis.path,
                 "branch": self.crisis.branch.isoformat(),
                 "p_war": self.p_war.as_dict(), "p_reciprocated": self.reciprocated.as_dict(),
                 "median_days_to_deescalation": self.days_to_deescalation,
                 "median_days_to_reciprocation": self.days_to_reciprocation,
                 "happened": {"war": h.war, "reciprocated": h.reciprocated,
+                             "days_to_reciprocation": h.days_to_reciprocation,
                              "days_to_deescalation": h.days_to_deescalation,
-                             "deescalation_step": h.deescalation_step}}
+                             "deescalation_step": h.deescalation_step,
+                             "days_to_force_ended": after["force_ended"],
+                             "days_to_normalised": after["normalised"]}}
 
 
 @dataclass
@@ -252,6 +262,12 @@ class Backtest:
                 float(np.mean((self.base_rate - wars) ** 2)))
 
     @property
+    def brier_reciprocated(self) -> float:
+        """Brier score of P(force reciprocated) against whether it was."""
+        done = np.array([c.happened.reciprocated for c in self.cases], float)
+        return float(np.mean((np.array([c.reciprocated.p for c in self.cases]) - done) ** 2))
+
+    @property
     def log_score(self) -> tuple[float, float]:
         """Mean log probability given to what happened (higher is better)."""
         base = [np.log(self.base_rate if c.happened.war else 1 - self.base_rate)
@@ -264,6 +280,7 @@ class Backtest:
             "replicates": self.replicates, "seed": self.seed,
             "cases": [c.as_dict() for c in self.cases], "skipped": self.skipped,
             "brier": {"model": self.brier[0], "base_rate": self.brier[1]},
+            "brier_reciprocated": self.brier_reciprocated,
             "log_score": {"model": self.log_score[0], "base_rate": self.log_score[1]},
             "base_rate_war": self.base_rate,
             "elapsed_s": round(self.elapsed_s, 3),
@@ -273,13 +290,13 @@ class Backtest:
         lines = [f"Backtest: {len(self.cases)} historical "
                  f"{'crisis' if len(self.cases) == 1 else 'crises'}, {self.replicates:,} "
                  f"replicates each (seed {self.seed}), from each scenario's branch", "",
-                 f"{'crisis (branch)':34s}{'P(war) [95% interval]':24s}{'war?':6s}"
+                 f"{'crisis (branch)':44s}{'P(war) [95% interval]':24s}{'war?':6s}"
                  f"{'P(reciprocated)':17s}{'recip.?':9s}{'days to de-escalation':>22s}"
                  f"{'actual':>8s}"]
         for c in self.cases:
             h = c.happened
             actual = "-" if h.days_to_deescalation is None else h.days_to_deescalation
-            lines.append(f"{c.crisis.id + ' (' + str(c.crisis.branch) + ')':34s}"
+            lines.append(f"{c.label + ' (' + str(c.crisis.branch) + ')':44s}"
                          f"{c.p_war}   "
                          f"{'yes' if h.war else 'no':6s}{c.reciprocated.p:<17.3f}"
                          f"{'yes' if h.reciprocated else 'no':9s}"
@@ -291,6 +308,8 @@ class Backtest:
         model, base = self.log_score
         lines.append(f"Log score of P(war) (higher is better):   model {model:.3f}, base rate "
                      f"{base:.3f}")
+        lines.append(f"Brier score of P(reciprocated):           model "
+                     f"{self.brier_reciprocated:.4f}")
         if self.skipped:
             lines.append(f"Skipped (no [outcome] table): {', '.join(self.skipped)}")
         lines.append(f"\nSimulated in {self.elapsed_s:.1f} s.")
@@ -306,8 +325,9 @@ def scenario_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path]
         if path.is_dir():
             for found in sorted(path.rglob("*.toml")):
                 doc = scenarios.read_toml(found)[0]
-                (files if "outcome" in doc else skipped).append(found)
-        elif path.exists():
+                asks = "outcome" in doc or "branch_point" in doc
+                (files if asks else skipped).append(found)
+        elif path.is_file():
             files.append(path)
         else:
             raise InputError(f"{path}: no such file or directory; give scenario files or "
@@ -327,17 +347,20 @@ def backtest(paths: str | Path | Iterable[str | Path] = DEFAULT_CASES, replicate
                          "allowed: scenario files that say what happened")
     start = time.perf_counter()
     cases, goldstein = [], {}
-    for i, path in enumerate(files):
-        keep = min(goldstein_paths, replicates) if i == 0 else 0
-        result = api.run(path, replicates, seed, keep=keep, set=sets or None)
-        if result.scenario.outcome is None:
-            raise InputError(f"{path}: no [outcome] table: the backtest needs to know what "
-                             "happened")
-        s = result.summary
-        cases.append(Case(result.scenario, s.outcomes["war"], s.force_reciprocated,
-                          s.days_to_deescalation.median, s.days_to_reciprocation.median))
-        if keep:
-            goldstein = _goldstein(result)
+    for path in files:
+        questions = api.resolve(path, None, sets or None).questions()
+        if not questions:
+            raise InputError(f"{path}: no [outcome] table or [[branch_point]]: the backtest "
+                             "needs to know what happened; allowed: a scenario that says")
+        for label, crisis, happened in questions:
+            keep = min(goldstein_paths, replicates) if not cases else 0
+            result = api.run(crisis, replicates, seed, keep=keep)
+            s = result.summary
+            cases.append(Case(result.scenario, s.outcomes["war"], s.force_reciprocated,
+                              s.days_to_deescalation.median, s.days_to_reciprocation.median,
+                              label, happened))
+            if keep:
+                goldstein = _goldstein(result)
     return Backtest(replicates, seed, cases, skipped, base_rate_war(), goldstein,
                     time.perf_counter() - start)
 

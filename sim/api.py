@@ -305,7 +305,7 @@ def _event_line(e: Any) -> str:
         what = f"attack by {who} on {e.target}"
     else:
         what = f"{e.kind} ({who})"
-    killed = f", {e.deaths} killed" if e.deaths else ""
+    killed = f", {e.toll} killed" if e.deaths != 0 else ""
     return f"{what}{killed}"
 
 

@@ -48,7 +48,7 @@ def recorded(crisis: Scenario, until: date | None = None) -> list[EventRecord]:
             continue
         out.append(EventRecord(e.date, e.actor or "unclaimed", e.target or "", e.cameo,
                                goldstein(e.cameo), e.rung.label if e.rung is not None else "",
-                               float(e.deaths), "historical", e.note))
+                               e.deaths_estimate, "historical", e.note))
     return out
 
 

@@ -193,8 +193,8 @@ def load(path: str | Path) -> Experiment:
     try:
         table = ExperimentFile.model_validate(doc)
     except ValidationError as err:
-        raise InputError([scenarios._structural(e, doc, where, {}, ExperimentFile)
-                          for e in err.errors()]) from None
+        raise InputError(scenarios._structural_problems(err.errors(), doc, where, {},
+                                                        ExperimentFile)) from None
     spec = table.experiment
     problems: list[str] = []
 

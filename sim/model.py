@@ -35,12 +35,13 @@ from sim.agents import (
     Relation,
     StateActor,
     forget,
+    power_law_deaths,
     take,
 )
 from sim.ladder import FORCE, MILITARIZED, Rung
 from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR, Records, mid_hostility
 from sim.parameters import KINDS, MODEL, Distribution, Param, ParameterSet
-from sim.scenario import Event, Scenario
+from sim.scenario import DEATHS, NOBODY, Event, Scenario
 
 BLOCK = 10_000
 """Replicates per seed block. Replicate ``i`` of a run belongs to block ``i // BLOCK``,
@@ -243,6 +244,13 @@ class CrisisModel(mesa.Model):
         self.groups = [MilitantGroup(self, spec) for spec in crisis.of_kind("militant")]
         self._group = {g.id: g for g in self.groups}
         self._exogenous = self._exogenous_events()
+        self._agreed_today = {(self.crisis.day(e.date), frozenset(
+            (self._state[e.actor].index, self._state[e.target].index)))
+            for e in self.crisis.events
+            if e.kind == "agreement" and self.crisis.day(e.date) <= self.branch_day}
+        """Days and pairs of recorded agreements: the force of that day (the record's
+        rungs) came before the agreement and does not break it."""
+        self._draw_tolls()
         self.world = World(replicates, len(self.states), len(self.mediators))
         for state in self.states:  # domestic pressure at the start (the `pressure` parameter)
             self.world.pressure[state.index] = state.param("pressure")
@@ -284,14 +292,47 @@ class CrisisModel(mesa.Model):
                 rel = Relation(
                     actor=actor, rival=rival,
                     policy=policies.get(actor.spec.policy)(self.replicates),
-                    rivalry=dyad.rivalry, baseline=baseline(dyad.initial[i]),
-                    script=script, recorded_deaths=deaths,
+                    rivalry=dyad.rivalry, baseline=baseline(dyad.initial[i]) if
+                    dyad.baseline is None else dyad.baseline[i],
+                    script=script, recorded_deaths=deaths, drawn_deaths={
+                        self.crisis.day(e.date): [] for e in self.crisis.events
+                        if e.kind == "action" and e.uncertain and e.actor == x
+                        and e.target == y},
                     choice_stream=self.stream(f"choice:{x}->{y}"),
                     force_stream=self.stream(f"force:{x}->{y}"),
                     prepare_stream=self.stream(f"prepare:{x}->{y}"))
                 actor.relations.append(rel)
                 out.append(rel)
         return out
+
+    def _draw_tolls(self) -> None:
+        """Each recorded event's uncertain toll, drawn once per replicate into the
+        parameters as ``event.KEY.deaths`` from a stream of its own (``toll:KEY``), so an
+        event's draws leave every other draw alone. A distribution is drawn as given; an
+        unknown toll as the model draws one of its kind: a day of force at the action's
+        rung (:meth:`force_deaths`), an attack by its group's power law (the militant
+        defaults for an unclaimed one)."""
+        n = self.replicates
+        for e in self.crisis.events:
+            if not e.uncertain or e.kind not in ("action", "attack"):
+                continue
+            stream = self.stream(f"toll:{e.key}")
+            if e.deaths is not None:
+                drawn = stream.sample(DEATHS, e.deaths)
+            elif e.kind == "action":
+                drawn = self.force_deaths(np.full(n, e.rung, np.int8), stream.random(), None)
+            else:
+                spec = next((a for a in self.crisis.actors if a.id == e.actor), None)
+                scale, alpha = ((self.params[f"actor.{e.actor}.deaths_scale"],
+                                 self.params[f"actor.{e.actor}.tail_alpha"]) if spec else
+                                (KINDS["militant"]["deaths_scale"].default,
+                                 KINDS["militant"]["tail_alpha"].default))
+                drawn = power_law_deaths(np.maximum(stream.random(), 1e-12), scale, alpha)
+            path = f"event.{e.key}.deaths"
+            self.params[path] = np.asarray(drawn, np.float64)
+            for rel in self.relations:
+                if e.kind == "action" and (rel.actor.id, rel.rival.id) == (e.actor, e.target):
+                    rel.drawn_deaths[self.crisis.day(e.date)].append(path)
 
     def _schedules(self) -> tuple[np.ndarray, np.ndarray]:
         """Per state and day: the change in its number of other fronts, and whether it is
@@ -309,11 +350,13 @@ class CrisisModel(mesa.Model):
         return fronts, campaign
 
     def _exogenous_events(self) -> dict[int, list[Event]]:
-        """Recorded militant attacks by day: they happen on their date whatever the branch."""
+        """Recorded militant attacks by day, which happen on their date whatever the branch,
+        and recorded agreements up to the branch, in their order within the day."""
         out: dict[int, list[Event]] = {}
         for e in self.crisis.events:
-            if e.kind == "attack":
-                out.setdefault(self.crisis.day(e.date), []).append(e)
+            day = self.crisis.day(e.date)
+            if e.kind == "attack" or (e.kind == "agreement" and day <= self.branch_day):
+                out.setdefault(day, []).append(e)
         return out
 
     # -- the day ----------------------------------------------------------------------------
@@ -358,20 +401,33 @@ class CrisisModel(mesa.Model):
         return self.records
 
     def happen(self) -> None:
-        """Today's exogenous events: recorded militant attacks."""
+        """Today's exogenous events in their order: recorded militant attacks, and recorded
+        agreements (so an attack after an agreement on its day meets damped blame)."""
         for e in self._exogenous.get(self.day, []):
+            if e.kind == "agreement":
+                self.agree(self._state[e.actor].index, self._state[e.target].index,
+                           slice(None), e.days)
+                continue
             target = self._state[e.target]
             group = self._group.get(e.actor) if e.actor else None
-            self.attack(group, target, None, np.float64(e.deaths))
+            deaths = self.params[f"event.{e.key}.deaths"] if e.uncertain else \
+                np.float64(e.deaths)
+            blamed = group if e.blamed is None else None if e.blamed == NOBODY else (
+                self._group.get(e.blamed) or self._state.get(e.blamed))
+            self.attack(group, target, None, deaths, blamed)
 
     def attack(self, group: MilitantGroup | None, target: StateActor, index: np.ndarray | None,
-               deaths: Any) -> None:
-        """A militant attack on ``target`` in the replicates at ``index`` (None: all). Only
-        salient attacks (at least ``model.salience`` killed) move politics: the target's
-        pressure, and its grievance toward the group's host by the group's attribution."""
+               deaths: Any, blamed: MilitantGroup | StateActor | str | None = "claimant"
+               ) -> None:
+        """A militant attack by ``group`` (None: unclaimed) on ``target`` in the replicates at
+        ``index`` (None: all). Only salient attacks (at least ``model.salience`` killed)
+        move politics: the target's pressure, and its grievance toward whom it blames:
+        by default the group, that is its sponsor by the group's ``attribution``;
+        ``blamed`` may name another group (its sponsor, by its attribution), a state
+        (blamed fully) or None (nobody)."""
         self.count_attack(group, target, index, deaths)
         salience = self.params["model.salience"]
-        if index is None and np.ndim(salience) == 0:  # a recorded attack: all alike
+        if index is None and np.ndim(salience) == 0 and np.ndim(deaths) == 0:  # all alike
             if deaths < salience:
                 return
         else:
@@ -379,17 +435,28 @@ class CrisisModel(mesa.Model):
             if not salient.any():
                 return
             if index is None:
-                index = np.flatnonzero(salient)
+                index = np.flatnonzero(np.broadcast_to(salient, (self.world.n,)))
+                if np.ndim(deaths):
+                    deaths = deaths[salient]
             else:
                 index, deaths = index[salient], deaths[salient]
-        host = group.host if group is not None else None
-        blame = group.param("attribution") if group is not None else 0.0
+        host, blame = self.culprit(group if isinstance(blamed, str) else blamed)
         if host is not None and host is not target:
             agreed = self.world.agreed_until[target.index, host.index]
             if agreed.max(initial=-1) >= self.day:  # an agreement damps the blame
                 damped = 1 - self.params["model.agreement_blame"] * (agreed >= self.day)
                 blame = blame * damped  # over the live replicates; suffer takes its own
         target.suffer(index, deaths, culprit=host, blame=blame)
+
+    @staticmethod
+    def culprit(blamed: MilitantGroup | StateActor | None) -> tuple[StateActor | None, Any]:
+        """The state a victim blames for an attack, and how far: a group's sponsor by the
+        group's attribution, a state fully, nobody for None."""
+        if isinstance(blamed, MilitantGroup):
+            return blamed.sponsor, blamed.param("attribution")
+        if isinstance(blamed, StateActor):
+            return blamed, 1.0
+        return None, 0.0
 
     def preparation(self, u: np.ndarray, index: np.ndarray | None) -> np.ndarray:
         """Days until a state is ready to answer an offence, from one uniform each: the next
@@ -418,7 +485,7 @@ class CrisisModel(mesa.Model):
             w.militarized_days[b, a] = days
             agreed = w.agreed_until[a, b] >= day
             broken = agreed & (hottest >= FORCE)
-            if broken.any():
+            if broken.any() and (day, frozenset((a, b))) not in self._agreed_today:
                 w.agreed_until[a, b][broken] = -1
                 w.agreed_until[b, a][broken] = -1
             rate = p["model.settle_rate"]
@@ -430,12 +497,23 @@ class CrisisModel(mesa.Model):
                 continue
             for x, y in ((a, b), (b, a)):
                 w.rung[x, y, settles] = np.minimum(w.rung[x, y, settles], Rung.DOWNGRADE)
-                w.agreed_until[x, y, settles] = day + take(p["model.agreement_days"], settles)
-                w.grievance[x, y, settles] *= 1 - take(p["model.agreement_relief"], settles)
+            self.agree(a, b, settles)
             if (a, b) in (self.focal, self.focal[::-1]):
                 first = w.agreement_day[settles]
                 w.agreement_day[settles] = np.where(first == NEVER,
                                                     day - self.branch_day, first)
+
+    def agree(self, a: int, b: int, index: Any, days: int | None = None) -> None:
+        """The terms of an agreement between states ``a`` and ``b`` in the replicates at
+        ``index``: for ``days`` (default ``agreement_days``) both aim at their pre-crisis
+        stance and blame for militant attacks is damped, and both grievances shrink by
+        ``agreement_relief``. (Force stopping is the settlement's, or the record's.)"""
+        w, p = self.world, self.params
+        term = take(p["model.agreement_days"], index) if days is None else days
+        relief = take(p["model.agreement_relief"], index)
+        for x, y in ((a, b), (b, a)):
+            w.agreed_until[x, y, index] = self.day + term
+            w.grievance[x, y, index] *= 1 - relief
 
     def settlement_rate(self, rel: Relation, days: np.ndarray) -> np.ndarray:
         """λ = settle_rate · (1 + settle_mediation · L) · (1 + settle_face · [no account
@@ -642,7 +720,8 @@ class CrisisModel(mesa.Model):
 
 
 def baseline(initial: Rung) -> Rung:
-    """A pair's pre-crisis stance, which de-escalation returns to: the dyad's starting rung
+    """A pair's pre-crisis stance when its ``[[dyad]]`` gives no ``baseline``, which
+    de-escalation returns to: the dyad's starting rung
     when that is between normal relations and a downgrade (no ambassadors, no relations),
     normal relations otherwise (a better start is not required back, and a militarized start
     is the crisis itself)."""

@@ -34,10 +34,11 @@ class Distribution:
     args: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        if self.kind not in DISTRIBUTIONS:
+        shapes = {**DISTRIBUTIONS, **FLAG_DISTRIBUTIONS}
+        if self.kind not in shapes:
             raise ValueError(
-                f"unknown distribution {self.kind!r}; allowed: {', '.join(DISTRIBUTIONS)}")
-        shape = DISTRIBUTIONS[self.kind]
+                f"unknown distribution {self.kind!r}; allowed: {', '.join(shapes)}")
+        shape = shapes[self.kind]
         if len(self.args) != len(shape):
             raise ValueError(f"{self.kind} takes [{', '.join(shape)}], got {len(self.args)} "
                              f"value{'s' if len(self.args) != 1 else ''}")
@@ -51,6 +52,8 @@ class Distribution:
                 ok, need = a[1] > 0, "sd > 0"
             case "lognormal" | "beta":
                 ok, need = a[0] > 0 and a[1] > 0, f"{' and '.join(f'{x} > 0' for x in shape)}"
+            case "bernoulli":
+                ok, need = 0 <= a[0] <= 1, "0 <= p <= 1"
             case _:
                 ok, need = a[0] <= a[1] <= a[2] and a[0] < a[2], "low <= mode <= high, low < high"
         if not ok:
@@ -67,6 +70,8 @@ class Distribution:
                 return a[0]
             case "beta":
                 return a[0] / (a[0] + a[1])
+            case "bernoulli":
+                return a[0]
             case _:
                 return sum(a) / 3
 
@@ -80,7 +85,7 @@ class Distribution:
                 return (-math.inf, math.inf)
             case "lognormal":
                 return (0.0, math.inf)
-            case "beta":
+            case "beta" | "bernoulli":
                 return (0.0, 1.0)
             case _:
                 return (a[0], a[2])
@@ -96,6 +101,8 @@ class Distribution:
                 return a[0] * np.exp(a[1] * rng.standard_normal(n))
             case "beta":
                 return rng.beta(a[0], a[1], n)
+            case "bernoulli":
+                return (rng.random(n) < a[0]).astype(np.float64)
             case _:
                 return rng.triangular(a[0], a[1], a[2], n)
 
@@ -110,6 +117,10 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "beta": ("a", "b"),
     "triangular": ("low", "mode", "high"),
 }
+
+FLAG_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {"bernoulli": ("p",)}
+"""What a flag may be drawn from: true with probability p in each replicate (an arsenal
+neither declared nor denied: ``nuclear = { bernoulli = [0.7] }``)."""
 
 Value = float | Distribution
 
@@ -136,7 +147,7 @@ class Param:
 
     def allowed(self) -> str:
         if self.flag:
-            return "allowed: true or false"
+            return "allowed: true or false, or { bernoulli = [p] } (true with probability p)"
         if self.rung:
             return f"allowed: a rung from {Rung(int(self.low)).name.lower()} " \
                    f"to {Rung(int(self.high)).name.lower()}, by name or number"
@@ -147,8 +158,13 @@ class Param:
     def parse(self, raw: Any) -> Value:
         """A value from a scenario file or a ``--set``; raises ``ValueError`` saying why not."""
         if self.flag:
-            if isinstance(raw, bool) or raw in (0, 1):
+            if isinstance(raw, bool) or (isinstance(raw, int | float) and raw in (0, 1)):
                 return float(raw)
+            if isinstance(raw, dict) and list(raw) == list(FLAG_DISTRIBUTIONS):
+                args = raw["bernoulli"]
+                if isinstance(args, list) and len(args) == 1 and isinstance(
+                        args[0], int | float) and not isinstance(args[0], bool):
+                    return Distribution("bernoulli", (float(args[0]),))
             raise ValueError(f"expected true or false, got {raw!r}")
         if self.rung and isinstance(raw, str):
             return float(Rung.parse(raw))

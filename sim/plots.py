@@ -93,7 +93,7 @@ def _record_label(e: Any) -> str:
     if e.kind == "action":
         return f"{e.actor}→{e.target} {e.rung.label}"
     if e.kind == "attack":
-        return f"attack on {e.target} ({e.deaths} killed)"
+        return f"attack on {e.target} ({e.toll} killed)"
     if e.kind == "election":
         return f"{e.actor} election"
     return f"{e.actor} {e.kind}"
@@ -101,7 +101,8 @@ def _record_label(e: Any) -> str:
 
 def _notable(e: Any) -> bool:
     return ((e.kind == "action" and e.rung is not None and e.rung >= Rung.POSTURE)
-            or (e.kind == "attack" and e.deaths >= 5) or e.kind in ("election", "mediation"))
+            or (e.kind == "attack" and not e.deaths_estimate < 5)  # unknown tolls too
+            or e.kind in ("election", "mediation"))
 
 
 def fan(crisis: Any, trajectories: Any, before: int = 14, title: str | None = None) -> Figure:

@@ -15,7 +15,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,8 +24,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from sim import policies, posterior
 from sim.errors import InputError
-from sim.ladder import FORCE, Rung
-from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Param, Posterior, Value
+from sim.ladder import FORCE, MILITARIZED, Rung
+from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Distribution, Param, Posterior, Value
 
 MAX_BYTES = 1 << 20
 """Scenario and experiment files larger than this (1 MiB) are refused."""
@@ -37,9 +37,43 @@ MAX_DAYS = 3650
 ID = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
 NAME = r"^[a-z][a-z0-9_]{0,63}$"
 
+CAMEO = r"^(0[1-9]|1[0-9]|20)[0-9]{0,2}$"
+PATTERNS = {
+    ID: "letters, digits, _ and - (at most 32), starting with a letter",
+    NAME: "lower_case_with_underscores (at most 64), starting with a letter",
+    CAMEO: "a CAMEO code of 2-4 digits whose first two are 01-20",
+}
+"""What each pattern allows, in words, for messages."""
+
 ACTOR_KINDS = ("state", "mediator", "great_power", "militant")
-EVENT_KINDS = ("action", "attack", "election", "front", "mediation", "statement")
+EVENT_KINDS = ("action", "agreement", "attack", "ceasefire", "election", "front", "mediation",
+               "statement")
 STYLES = ("facilitative", "manipulative")
+
+ENDS_FORCE = ("ceasefire", "agreement")
+"""Events after which the recorded force between two states stops (their stances stay)."""
+
+DEATHS = Param(0, 0, 10_000_000, "deaths", "an event's toll", "the scenario's sources",
+               integer=True)
+"""The range of an event's toll; draws from a distribution are rounded and clipped to it."""
+
+NOBODY = "none"
+"""``blamed = "none"``: the victim blames no state (an attack by "common enemies")."""
+
+UNKNOWN = "unknown"
+"""An explicit unknown toll (distinct from 0): a recorded use of force kills what the model
+draws for a day at its rung, a recorded attack what its group's power law draws."""
+
+TOLL = ("allowed: a whole number from 0, a range [low, high] of whole numbers, a "
+        f"distribution ({', '.join(DISTRIBUTIONS)}), or \"unknown\"")
+
+ALLOWED = {
+    "actor": lambda kinds: "an actor's id",
+    "target": lambda kinds: ", ".join(k for k, v in kinds.items() if v == "state"),
+    "rung": lambda kinds: "a rung by name or number (normal, protest, ..., war; 0-7)",
+    "change": lambda kinds: "a number of fronts gained (or lost, negative)",
+}
+"""What a missing key of an event may be, for messages."""
 
 
 def _iso_date(value: Any) -> Any:
@@ -51,7 +85,17 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
+def _clock(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"\d\d:\d\d(:\d\d)?", value):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    return value
+
+
 Day = Annotated[date, BeforeValidator(_iso_date)]
+Clock = Annotated[time, BeforeValidator(_clock)]
 Text = Annotated[str, Field(max_length=4000)]
 RungLike = int | str
 
@@ -79,6 +123,8 @@ class ActorTable(_Table):
     style: Literal["facilitative", "manipulative"] | None = None
     parties: Annotated[list[str], Field(max_length=MAX_ACTORS)] | None = None
     host: str | None = None
+    base: str | None = None
+    sponsor: str | None = None
     targets: Annotated[list[str], Field(max_length=MAX_ACTORS)] = []
     parameters: dict[str, Any] = {}
     note: Text = ""
@@ -88,6 +134,8 @@ class ActorTable(_Table):
 class DyadTable(_Table):
     actors: Annotated[list[str], Field(min_length=2, max_length=2)]
     initial: RungLike | Annotated[list[RungLike], Field(min_length=2, max_length=2)] = "normal"
+    baseline: RungLike | Annotated[list[RungLike], Field(min_length=2, max_length=2)] | None = \
+        None
     rivalry: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
     note: Text = ""
 
@@ -95,28 +143,46 @@ class DyadTable(_Table):
 class EventTable(_Table):
     id: Annotated[str, Field(pattern=NAME)] | None = None
     date: Day
-    kind: Literal["action", "attack", "election", "front", "mediation", "statement"]
+    kind: Literal["action", "agreement", "attack", "ceasefire", "election", "front",
+                  "mediation", "statement"]
     actor: str | None = None
     target: str | None = None
     rung: RungLike | None = None
-    deaths: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    deaths: Any = 0  # a toll: checked by _Checker.deaths
     days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
     change: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] | None = None
     window: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
-    cameo: Annotated[str, Field(pattern=r"^(0[1-9]|1[0-9]|20)[0-9]{0,2}$")] | None = None
+    cameo: Annotated[str, Field(pattern=CAMEO)] | None = None
+    time: Clock | None = None
+    order: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    blamed: str | None = None
+    blamed_source: Text = ""
     note: Text = ""
     source: Text = ""
 
 
 class OutcomeTable(_Table):
-    """What happened, for backtests; the model never reads it."""
+    """What happened after a branch, for backtests; the model never reads it."""
 
     war: bool
     reciprocated: bool
+    days_to_reciprocation: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     days_to_deescalation: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     deescalation_step: Text = ""
+    force_ended: Day | None = None
+    normalised: Day | None = None
     note: Text = ""
     source: Text = ""
+
+
+class BranchPointTable(_Table):
+    """A further question the file asks: the future from another branch date."""
+
+    id: Annotated[str, Field(pattern=NAME)]
+    branch: Day
+    horizon: Annotated[int, Field(ge=1, le=MAX_DAYS)] | Day | None = None
+    description: Text = ""
+    outcome: OutcomeTable
 
 
 class VariantTable(_Table):
@@ -133,6 +199,13 @@ class ScenarioFile(_Table):
     event: Annotated[list[EventTable], Field(max_length=MAX_EVENTS)] = []
     variant: dict[str, VariantTable] = {}
     outcome: OutcomeTable | None = None
+    branch_point: Annotated[list[BranchPointTable], Field(max_length=100)] = []
+
+
+TABLES: dict[str, type[BaseModel]] = {
+    "scenario": ScenarioTable, "actor": ActorTable, "dyad": DyadTable, "event": EventTable,
+    "variant": VariantTable, "outcome": OutcomeTable, "branch_point": BranchPointTable}
+"""The table type of each top-level key."""
 
 
 # --------------------------------------------------------------------------- the result
@@ -149,7 +222,11 @@ class Actor:
     policy: str | None = None
     style: str | None = None
     parties: tuple[str, ...] = ()
-    host: str | None = None
+    base: str | None = None
+    """A militant group's base: the state whose disputes and security cooperation with a
+    target move the group's attack rate."""
+    sponsor: str | None = None
+    """The state a target blames for the group's attacks (by the group's attribution)."""
     targets: tuple[str, ...] = ()
     parameters: dict[str, Value | dict[str, Value]] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
@@ -169,6 +246,9 @@ class Dyad:
     b: str
     initial: tuple[Rung, Rung]
     rivalry: float
+    baseline: tuple[Rung, Rung] | None = None
+    """The pre-crisis stances outcomes are measured against, when the file gives them
+    (else they follow from ``initial``: see :func:`sim.model.baseline`)."""
 
     @property
     def id(self) -> str:
@@ -182,7 +262,9 @@ class Event:
     actor: str | None = None
     target: str | None = None
     rung: Rung | None = None
-    deaths: int = 0
+    deaths: int | Distribution | None = 0
+    """The toll: a number, a distribution drawn once per replicate, or None (unknown: drawn
+    as the model draws the toll of its kind, see :data:`UNKNOWN`)."""
     days: int | None = None
     change: float | None = None
     window: int | None = None
@@ -190,6 +272,63 @@ class Event:
     note: str = ""
     source: str = ""
     id: str | None = None
+    key: str = ""
+    """The event's id, or ``event<N>`` from its place in the file: names its random streams."""
+    time: time | None = None
+    """The time of day, if the sources give it."""
+    order: int = 0
+    blamed: str | None = None
+    """For an attack, whom the victim blames when that is not the claiming group: another
+    group, a state, or :data:`NOBODY`."""
+    blamed_source: str = ""
+
+    @property
+    def sequence(self) -> tuple:
+        """Where it falls in the replay: by date, then ``order``, then ``time`` (events
+        without one first); events alike keep their order in the file."""
+        return (self.date, self.order, self.time is not None, self.time or time())
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether its toll is drawn per replicate (a distribution, or unknown)."""
+        return not isinstance(self.deaths, int)
+
+    @property
+    def known_deaths(self) -> int:
+        """The toll when it is a number, else 0 (the draws are the model's)."""
+        return self.deaths if isinstance(self.deaths, int) else 0
+
+    @property
+    def toll(self) -> str:
+        """The toll for people: ``9``, ``84–95`` (a range), a distribution, ``unknown``."""
+        d = self.deaths
+        if d is None:
+            return UNKNOWN
+        if isinstance(d, Distribution):
+            low, high = d.args[0] + (0.5 if d.args[0] > 0 else 0), d.args[-1] - 0.5
+            if d.kind == "uniform" and low == round(low) and high == round(high):
+                return f"{low:.0f}–{high:.0f}"
+            return str(d)
+        return str(d)
+
+    @property
+    def deaths_estimate(self) -> float:
+        """A central toll for event data: the number, a distribution's centre, NaN if
+        unknown."""
+        if isinstance(self.deaths, Distribution):
+            return self.deaths.centre
+        return float("nan") if self.deaths is None else float(self.deaths)
+
+
+@dataclass(frozen=True)
+class BranchPoint:
+    """A named branch date and what happened after it (``[[branch_point]]``)."""
+
+    id: str
+    branch: date
+    end: date
+    description: str
+    outcome: OutcomeTable
 
 
 @dataclass(frozen=True)
@@ -215,6 +354,7 @@ class Scenario:
     text: str = field(repr=False, compare=False, default="")
     applied: tuple[str, ...] = ()
     outcome: OutcomeTable | None = None
+    branch_points: tuple[BranchPoint, ...] = ()
     posterior: Posterior | None = field(default=None, repr=False, compare=False)
     """Joint draws of calibrated parameters for what the file leaves at its defaults
     (:mod:`sim.posterior`); None: the point defaults."""
@@ -244,24 +384,40 @@ class Scenario:
                  self.events, self.model_parameters)
         return hashlib.sha256(repr(given).encode()).hexdigest()
 
+    def questions(self) -> list[tuple[str, Scenario, OutcomeTable]]:
+        """Every question the file asks with its recorded answer: (label, the scenario from
+        that branch, what happened): its own ``[outcome]`` at its branch, then each
+        ``[[branch_point]]``, labelled ``ID:POINT``."""
+        out = [(self.id, self, self.outcome)] if self.outcome is not None else []
+        for point in self.branch_points:
+            out.append((f"{self.id}:{point.id}", self.override(
+                branch=point.branch, horizon=(point.end - point.branch).days), point.outcome))
+        return out
+
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
 
     def recorded(self, actor: str, target: str, initial: Rung) -> tuple[np.ndarray, np.ndarray]:
         """The rung ``actor`` held toward ``target`` each day by the record, and the deaths
-        its recorded actions caused. A stance holds until the next action; a use of force
-        lasts its ``days`` (default 1), after which the stance before it returns."""
+        its recorded actions caused (those given as numbers; uncertain tolls are drawn by
+        the model). A stance holds until the next action; a use of force lasts its ``days``
+        (default 1), after which the stance before it returns, or until a ceasefire or
+        agreement between the two ends it with the day it is made on."""
         days = self.days + 1
         script = np.empty(days, np.int8)
         deaths = np.zeros(days)
         by_day: dict[int, list[Event]] = {}
         for e in self.events:
-            if e.kind == "action" and e.actor == actor and e.target == target:
+            if ((e.kind == "action" and e.actor == actor and e.target == target)
+                    or (e.kind in ENDS_FORCE and {e.actor, e.target} == {actor, target})):
                 by_day.setdefault(self.day(e.date), []).append(e)
         stance, force, force_until = int(initial), int(initial), -1
         for day in range(days):
             for e in by_day.get(day, []):
-                deaths[day] += e.deaths
+                if e.kind in ENDS_FORCE:  # force ends with the day; stances stay
+                    force_until = min(force_until, day)
+                    continue
+                deaths[day] += e.known_deaths
                 if e.rung >= FORCE:
                     if day > force_until or e.rung > force:
                         force = int(e.rung)
@@ -378,7 +534,9 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
     original = doc
     where = _Locator(path, text)
     if variant is not None or sets:  # the file must be well formed before it is changed
-        _validate_structure(doc, where, {})
+        first = _Structure.check(doc, where, {})
+        if first.problems:
+            raise InputError(first.problems)
     doc = copy.deepcopy(doc)
     problems: list[str] = []
     overridden: dict[tuple, str] = {}
@@ -410,13 +568,15 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
         applied = (*applied, f"{key}={_show(value)}")
     if problems:
         raise InputError(problems)
-    table = _validate_structure(doc, where, overridden)
-    checker = _Checker(table, where, overridden, _written_end(original))
+    structure = _Structure.check(doc, where, overridden)
+    if structure.table is None:
+        raise InputError(structure.problems)
+    checker = _Checker(structure, where, overridden, _written_end(original))
     scenario = checker.build(path, digest, doc, text, applied)
-    if checker.problems:
-        raise InputError(checker.problems)
+    if structure.problems or checker.problems:
+        raise InputError(structure.problems + checker.problems)
     if variant is None and not sets:
-        for name in table.variant:  # every variant must itself give a valid scenario
+        for name in structure.table.variant:  # every variant must itself give a valid scenario
             try:
                 _build(doc, path, digest, text, name, {}, ())
             except InputError as err:
@@ -424,12 +584,106 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
     return scenario
 
 
-def _validate_structure(doc: dict, where: _Locator, overridden: dict) -> ScenarioFile:
-    try:
-        return ScenarioFile.model_validate(doc)
-    except ValidationError as err:
-        raise InputError([_structural(e, doc, where, overridden) for e in err.errors()]) \
-            from None
+ARRAYS = ("actor", "dyad", "event", "branch_point")
+"""The arrays of tables whose broken members are set aside so the rest can be checked."""
+
+
+STAND_INS: dict[str, Any] = {"id": "unchecked", "title": ""}
+"""Stand-ins for malformed required keys of ``[scenario]`` that the rest of the check does
+not need."""
+
+
+@dataclass
+class _Structure:
+    """The structural check of a document: its problems, and the table of what is well
+    formed, so the meaning of the rest is checked in the same pass. A broken ``[[actor]]``,
+    ``[[dyad]]`` or ``[[event]]``, ``[variant.NAME]`` or ``[outcome]`` is set aside
+    (``kept`` maps each array's remaining members to their index in the file, ``unchecked``
+    holds the ids of actors set aside, whose references are not reported again); a broken
+    ``[scenario]`` leaves nothing to check the meaning against (``table`` is None)."""
+
+    table: ScenarioFile | None
+    problems: list[str]
+    kept: dict[str, list[int]] = field(default_factory=dict)
+    unchecked: set[str] = field(default_factory=set)
+    dropped: set[str] = field(default_factory=set)
+
+    @classmethod
+    def check(cls, doc: dict, where: _Locator, overridden: dict) -> _Structure:
+        try:
+            return cls(ScenarioFile.model_validate(doc), [])
+        except ValidationError as err:
+            errors = err.errors()
+        problems = _structural_problems(errors, doc, where, overridden)
+        repaired = copy.deepcopy(doc)
+        dropped: dict[str, set] = {}
+        for e in errors:
+            loc = _data_loc(e, doc)
+            if len(loc) == 1 and e["type"] == "extra_forbidden":
+                repaired.pop(loc[0], None)
+                continue
+            member = 2 if loc and loc[0] in (*ARRAYS, "variant") else 1
+            table = TABLES.get(loc[0]) if loc else None
+            if table is None or len(loc) <= member:
+                return cls(None, problems)  # a whole table is missing or of the wrong type
+            key = loc[member]
+            node = repaired[loc[0]] if member == 1 else repaired[loc[0]][loc[1]]
+            info = table.model_fields.get(key)
+            if e["type"] == "extra_forbidden" or (info is not None and not info.is_required()):
+                node.pop(key, None)  # check the rest of this table without the key
+            elif loc[0] == "scenario" and key in STAND_INS:
+                node[key] = STAND_INS[key]
+            elif loc[0] == "scenario":
+                return cls(None, problems)  # no dates to check the rest against
+            else:
+                dropped.setdefault(loc[0], set()).add(loc[1] if member == 2 else None)
+        kept: dict[str, list[int]] = {}
+        unchecked: set[str] = set()
+        for name in ARRAYS:
+            items = repaired.get(name)
+            if name in dropped and isinstance(items, list):
+                kept[name] = [i for i in range(len(items)) if i not in dropped[name]]
+                repaired[name] = [items[i] for i in kept[name]]
+                if name == "actor":
+                    unchecked = {str(items[i].get("id")) for i in dropped[name]}
+        if "variant" in dropped:
+            repaired["variant"] = {k: v for k, v in repaired["variant"].items()
+                                   if k not in dropped["variant"]}
+        if "outcome" in dropped:
+            del repaired["outcome"]
+        try:
+            table = ScenarioFile.model_validate(repaired)
+        except ValidationError:  # e.g. no [[actor]] is left: nothing more to check
+            return cls(None, problems)
+        return cls(table, problems, kept, unchecked, set(dropped))
+
+
+def _structural_problems(errors: list[dict], doc: dict, where: _Locator, overridden: dict,
+                         root: Any = None) -> list[str]:
+    """One line per field: the alternatives of a field that takes several types (a
+    number or a date) are joined into one message."""
+    grouped: dict[tuple, list[dict]] = {}
+    for e in errors:
+        grouped.setdefault(_data_loc(e, doc), []).append(e)
+    return [_structural(loc, group, doc, where, overridden, root)
+            for loc, group in grouped.items()]
+
+
+def _data_loc(error: dict, doc: dict) -> tuple:
+    """An error's location in the document, without pydantic's tags for the members of a
+    union (``('scenario', 'horizon', 'constrained-int')`` → ``('scenario', 'horizon')``)."""
+    loc, node = error["loc"], doc
+    out: list = []
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        elif not (last and error["type"] == "missing" and isinstance(node, dict)):
+            break
+        out.append(part)
+    return tuple(out)
 
 
 def _written_end(doc: dict) -> date | None:
@@ -449,6 +703,9 @@ def _show(value: Any) -> str:
 
 # --------------------------------------------------------------------------- overrides
 
+
+EVENT_SETS = ("deaths",)
+"""The numbers of an event (named by its id) that ``--set`` can change."""
 
 CHOICES = {"policy": ("state",), "style": ("mediator", "great_power")}
 """What an actor chooses by name rather than by number, and the kinds that choose it."""
@@ -516,7 +773,7 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
         current[parts[3]] = value
         params[name] = current
         return ("actor", index, "parameters", name, parts[3])
-    if head == "dyad" and len(parts) == 3 and parts[2] in ("initial", "rivalry"):
+    if head == "dyad" and len(parts) == 3 and parts[2] in ("initial", "baseline", "rivalry"):
         dyads = doc.get("dyad") if isinstance(doc.get("dyad"), list) else []
         matches = [i for i, d in enumerate(dyads) if isinstance(d, dict)
                    and isinstance(d.get("actors"), list) and parts[1] in (
@@ -535,10 +792,23 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
                           if isinstance(d, dict))
         problems.append(f"{label}: no dyad {parts[1]!r}; dyads: {known}")
         return None
+    if head == "event" and len(parts) == 3 and parts[2] in EVENT_SETS:
+        events = doc.get("event") if isinstance(doc.get("event"), list) else []
+        index = next((i for i, e in enumerate(events)
+                      if isinstance(e, dict) and e.get("id") == parts[1]), None)
+        if index is None:
+            known = ", ".join(str(e["id"]) for e in events if isinstance(e, dict) and "id" in e)
+            problems.append(f"{label}: no event with id {parts[1]!r}; allowed: "
+                            f"{known or 'none (give the event an id)'}")
+            return None
+        events[index][parts[2]] = value
+        return ("event", index, parts[2])
     problems.append(
         f"{label}: unknown path; allowed: scenario.branch, scenario.horizon, model.PARAM, "
         "actor.ID.PARAM (ID may be * for every actor with PARAM), actor.ID.PARAM.PARTY, "
-        "actor.ID.policy, actor.ID.style, dyad.A-B.initial, dyad.A-B.rivalry")
+        "actor.ID.policy, actor.ID.style, dyad.A-B.initial, dyad.A-B.baseline, "
+        "dyad.A-B.rivalry, "
+        f"event.ID.{{{','.join(EVENT_SETS)}}}")
     return None
 
 
@@ -643,31 +913,37 @@ def _table_type(annotation: Any) -> Any:
     return None
 
 
-def _structural(error: dict, doc: dict, where: _Locator, overridden: dict,
+def _structural(loc: tuple, errors: list[dict], doc: dict, where: _Locator, overridden: dict,
                 root: Any = None) -> str:
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-    kind = error["type"]
-    got = error.get("input")
+    kind = errors[0]["type"]
+    got = errors[0].get("input")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc, root)
         problem = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
     elif kind == "missing":
         problem = "missing; this key is required"
     else:
-        message = error["msg"].replace("Input should be", "should be")
-        if kind == "union_tag_invalid" or "union" in kind:
-            message = "has the wrong type"
+        wanted = []
+        for e in errors:
+            pattern = (e.get("ctx") or {}).get("pattern")
+            text = PATTERNS.get(pattern) or e["msg"].replace("Input should be ", "").replace(
+                "List should have", "a list with")
+            if text not in wanted:
+                wanted.append(text)
         shown = repr(got)
-        problem = f"{message}; got {shown if len(shown) < 60 else shown[:57] + '...'}"
+        problem = (f"got {shown if len(shown) < 60 else shown[:57] + '...'}; "
+                   f"allowed: {' or '.join(wanted)}")
     return f"{where.at(loc, overridden)}: {_field(loc, doc)}: {problem}"
 
 
 class _Checker:
     """The meaning of a structurally valid scenario: references, dates, parameters."""
 
-    def __init__(self, table: ScenarioFile, where: _Locator, overridden: dict,
+    def __init__(self, structure: _Structure, where: _Locator, overridden: dict,
                  written_end: date | None) -> None:
-        self.t = table
+        assert structure.table is not None
+        self.t = structure.table
+        self.structure = structure
         self.where = where
         self.overridden = overridden
         self.written_end = written_end
@@ -675,8 +951,15 @@ class _Checker:
         self.doc: dict = {}
 
     def problem(self, loc: tuple, message: str) -> None:
+        kept = self.structure.kept.get(loc[0]) if loc else None
+        if kept is not None and len(loc) > 1 and isinstance(loc[1], int):
+            loc = (loc[0], kept[loc[1]], *loc[2:])  # its index in the file
         self.problems.append(f"{self.where.at(loc, self.overridden)}: "
                              f"{_field(loc, self.doc)}: {message}")
+
+    def unchecked(self, ident: Any) -> bool:
+        """Whether ``ident`` names an actor set aside as malformed (already reported)."""
+        return ident in self.structure.unchecked
 
     def build(self, path: str, digest: str, doc: dict, text: str, applied: tuple) -> Scenario:
         self.doc = doc
@@ -699,16 +982,54 @@ class _Checker:
         events = self.events(kinds, dyads, s.start, max(end, self.written_end or end))
         events = [e for e in events if e.date <= end]  # a shorter run ends before them
         model_parameters = self.parameters(("model",), t.model, MODEL, ())
+        points = self.branch_points(s.start, end)
+        self.outcome(("outcome",), t.outcome, s.branch, end)
         for name in t.variant:
             if not re.match(NAME, name):
-                self.problem(("variant", name), "variant names are lower_case_with_underscores")
+                self.problem(("variant", name), "not a variant name; allowed: "
+                             "lower_case_with_underscores")
         return Scenario(
             id=s.id, title=s.title, start=s.start, branch=s.branch, end=end, focus=focus,
             actors=tuple(actors), dyads=tuple(dyads), events=tuple(events),
             model_parameters=model_parameters,
             variants={k: v.description for k, v in t.variant.items()},
             description=s.description, sources=tuple(s.sources), path=path, sha256=digest,
-            raw=doc, text=text, applied=applied, outcome=t.outcome)
+            raw=doc, text=text, applied=applied, outcome=t.outcome, branch_points=points)
+
+    def branch_points(self, start: date, end: date) -> tuple[BranchPoint, ...]:
+        out, seen = [], set()
+        for i, p in enumerate(self.t.branch_point):
+            loc = ("branch_point", i)
+            if p.id in seen:
+                self.problem((*loc, "id"), f"duplicate branch point {p.id!r}; allowed: an id "
+                             "no other branch point has")
+            seen.add(p.id)
+            until = end if p.horizon is None else p.horizon if isinstance(p.horizon, date) \
+                else p.branch + timedelta(days=p.horizon)
+            if not start <= p.branch < end:
+                self.problem((*loc, "branch"), f"{p.branch} is outside the scenario; allowed: "
+                             f"a date from {start} to before {end}")
+            elif until <= p.branch or until > end:
+                self.problem((*loc, "horizon"), f"ends {until}; allowed: after its branch "
+                             f"{p.branch} and at most the scenario's end {end}")
+            self.outcome((*loc, "outcome"), p.outcome, p.branch, until)
+            out.append(BranchPoint(p.id, p.branch, min(max(until, p.branch), end),
+                                   p.description, p.outcome))
+        return tuple(out)
+
+    def outcome(self, loc: tuple, outcome: OutcomeTable | None, branch: date,
+                end: date) -> None:
+        """The dates of what happened fall after the branch they answer."""
+        if outcome is None:
+            return
+        for key in ("force_ended", "normalised"):
+            when = getattr(outcome, key)
+            if when is not None and not branch <= when:
+                self.problem((*loc, key), f"{when} is before the branch {branch}; allowed: a "
+                             "date from the branch on")
+        if outcome.days_to_reciprocation is not None and not outcome.reciprocated:
+            self.problem((*loc, "days_to_reciprocation"), "given, but reciprocated is false; "
+                         "allowed: days_to_reciprocation only when reciprocated = true")
 
     def actors(self) -> list[Actor]:
         seen: set[str] = set()
@@ -717,7 +1038,8 @@ class _Checker:
         for i, a in enumerate(self.t.actor):
             loc = ("actor", i)
             if a.id in seen:
-                self.problem((*loc, "id"), f"duplicate actor id {a.id!r}; ids must be unique")
+                self.problem((*loc, "id"), f"duplicate actor id {a.id!r}; allowed: an id "
+                             "no other actor has")
             seen.add(a.id)
             policy = None
             if a.kind == "state":
@@ -727,31 +1049,43 @@ class _Checker:
                                  f"{', '.join(policies.names())} (register others from Python)")
                     policy = None
             elif a.policy is not None:
-                self.problem((*loc, "policy"), f"only states have a policy; {a.id} is a {a.kind}")
+                self.problem((*loc, "policy"), f"{a.id} is a {a.kind}; allowed: a policy "
+                             "only for a state (leave it out)")
             mediating = a.kind in ("mediator", "great_power")
             if a.style is not None and not mediating:
-                self.problem((*loc, "style"), "only mediators and great powers have a style")
+                self.problem((*loc, "style"), f"{a.id} is a {a.kind}; allowed: a "
+                             "style only for a mediator or great power (leave it out)")
             if a.parties is not None and not mediating:
-                self.problem((*loc, "parties"), "only mediators and great powers have parties")
-            if a.kind != "militant" and (a.host is not None or a.targets):
-                self.problem((*loc, "host" if a.host is not None else "targets"),
-                             "only militant groups have a host and targets")
+                self.problem((*loc, "parties"), f"{a.id} is a {a.kind}; allowed: "
+                             "parties only for a mediator or great power (leave it out)")
+            militant_keys = [k for k in ("host", "base", "sponsor", "targets") if getattr(a, k)]
+            if a.kind != "militant" and militant_keys:
+                self.problem((*loc, militant_keys[0]), f"{a.id} is a {a.kind}; allowed: host, "
+                             "base, sponsor and targets only for a militant group (leave them "
+                             "out)")
             parties: tuple[str, ...] = ()
             if mediating:
                 parties = tuple(a.parties) if a.parties else tuple(self.t.scenario.focus or (
                     self.t.dyad[0].actors if self.t.dyad else ()))
                 for j, p in enumerate(parties):
-                    if p not in states:
+                    if p not in states and not self.unchecked(p):
                         self.problem((*loc, "parties", j), f"{p!r} is not a state in this "
                                      f"scenario; allowed: {', '.join(sorted(states))}")
             if a.kind == "militant":
-                if a.host is not None and a.host not in states:
-                    self.problem((*loc, "host"), f"{a.host!r} is not a state in this scenario; "
-                                 "allowed: a state's id, or leave host out (outside the scenario)")
+                for key in ("host", "base", "sponsor"):
+                    where = getattr(a, key)
+                    if where is not None and where not in states and not self.unchecked(where):
+                        self.problem((*loc, key), f"{where!r} is not a state in this scenario; "
+                                     f"allowed: {', '.join(sorted(states))}, or leave {key} out "
+                                     "(outside the scenario)")
+                if a.host is not None and (a.base is not None or a.sponsor is not None):
+                    self.problem((*loc, "host"), "given with base or sponsor; allowed: host "
+                                 "alone (base and sponsor both), or base and sponsor")
                 if not a.targets:
-                    self.problem((*loc, "targets"), "a militant group needs at least one target")
+                    self.problem((*loc, "targets"), "missing; allowed: a list of at least "
+                                 "one state the group attacks")
                 for j, target in enumerate(a.targets):
-                    if target not in states:
+                    if target not in states and not self.unchecked(target):
                         self.problem((*loc, "targets", j), f"{target!r} is not a state in this "
                                      f"scenario; allowed: {', '.join(sorted(states))}")
                 parties = tuple(a.targets)
@@ -763,7 +1097,9 @@ class _Checker:
                                 .get(a.kind))
             out.append(Actor(
                 id=a.id, name=a.name, kind=a.kind, policy=policy, style=style,
-                parties=parties if mediating else (), host=a.host,
+                parties=parties if mediating else (),
+                base=a.host if a.host is not None else a.base,
+                sponsor=a.host if a.host is not None else a.sponsor,
                 targets=tuple(a.targets), parameters=params, sources=tuple(a.sources)))
         return out
 
@@ -798,35 +1134,52 @@ class _Checker:
 
     def dyads(self, kinds: dict[str, str]) -> list[Dyad]:
         out, seen = [], set()
+        states = [k for k, v in kinds.items() if v == "state"]
         for i, d in enumerate(self.t.dyad):
             loc = ("dyad", i)
             a, b = d.actors
             for j, member in enumerate(d.actors):
-                if kinds.get(member) != "state":
+                if kinds.get(member) != "state" and not self.unchecked(member):
                     self.problem((*loc, "actors", j), f"{member!r} is not a state in this "
-                                 "scenario; a dyad joins two states")
+                                 f"scenario; allowed: {', '.join(sorted(states))}")
             if a == b:
-                self.problem((*loc, "actors"), "a dyad joins two different states")
+                self.problem((*loc, "actors"), "the same state twice; allowed: two "
+                         "different states")
             if frozenset((a, b)) in seen:
-                self.problem((*loc, "actors"), f"the dyad {a}-{b} is given twice")
+                self.problem((*loc, "actors"), f"the dyad {a}-{b} is given twice; allowed: "
+                         "one [[dyad]] per pair")
             seen.add(frozenset((a, b)))
-            initial = d.initial if isinstance(d.initial, list) else [d.initial, d.initial]
-            rungs = []
-            for j, r in enumerate(initial):
-                try:
-                    rungs.append(Rung.parse(r))
-                except ValueError as err:
-                    self.problem((*loc, "initial") if not isinstance(d.initial, list)
-                                 else (*loc, "initial", j), str(err))
-                    rungs.append(Rung.NORMAL)
-            out.append(Dyad(a, b, (rungs[0], rungs[1]), d.rivalry))
+            rungs = self.rung_pair((*loc, "initial"), d.initial)
+            baseline = None
+            if d.baseline is not None:
+                baseline = self.rung_pair((*loc, "baseline"), d.baseline)
+                for j, rung in enumerate(baseline):
+                    if rung >= MILITARIZED:
+                        self.problem((*loc, "baseline") if not isinstance(d.baseline, list)
+                                     else (*loc, "baseline", j), f"{rung.label} is militarized; "
+                                     "allowed: cooperation, normal, protest or downgrade (a "
+                                     "stance to return to)")
+            out.append(Dyad(a, b, rungs, d.rivalry, baseline))
         return out
+
+    def rung_pair(self, loc: tuple, raw: Any) -> tuple[Rung, Rung]:
+        """A rung for both sides of a dyad, or a list of the two."""
+        pair = raw if isinstance(raw, list) else [raw, raw]
+        rungs = []
+        for j, r in enumerate(pair):
+            try:
+                rungs.append(Rung.parse(r))
+            except ValueError as err:
+                self.problem(loc if not isinstance(raw, list) else (*loc, j), str(err))
+                rungs.append(Rung.NORMAL)
+        return (rungs[0], rungs[1])
 
     def focus(self, dyads: list[Dyad]) -> tuple[str, str]:
         focus = self.t.scenario.focus
         if focus is None:
             return (dyads[0].a, dyads[0].b)
-        if not any({d.a, d.b} == set(focus) for d in dyads):
+        if not any({d.a, d.b} == set(focus) for d in dyads) and "dyad" not in \
+                self.structure.dropped:
             self.problem(("scenario", "focus"), f"{'-'.join(focus)} is not a dyad; allowed: "
                          f"{', '.join(d.id for d in dyads)}")
             return (dyads[0].a, dyads[0].b)
@@ -840,19 +1193,21 @@ class _Checker:
         out = []
         need = {
             "action": ("actor", "target", "rung"), "attack": ("target",),
+            "ceasefire": ("actor", "target"), "agreement": ("actor", "target"),
             "election": ("actor",), "front": ("actor", "change"), "mediation": ("actor",),
             "statement": ("actor",),
         }
         actor_kinds = {
             "action": ("state",), "attack": ("militant",), "election": ("state",),
             "front": ("state",), "mediation": ("mediator", "great_power"),
-            "statement": ACTOR_KINDS,
+            "statement": ACTOR_KINDS, "ceasefire": ("state",), "agreement": ("state",),
         }
         for i, e in enumerate(self.t.event):
             loc = ("event", i)
             if e.id is not None:
                 if e.id in ids:
-                    self.problem((*loc, "id"), f"duplicate event id {e.id!r}")
+                    self.problem((*loc, "id"), f"duplicate event id {e.id!r}; allowed: an id "
+                                 "no other event has")
                 ids.add(e.id)
             if not start <= e.date <= end:
                 self.problem((*loc, "date"), f"{e.date} is outside the scenario; allowed: "
@@ -860,36 +1215,76 @@ class _Checker:
             for key in need[e.kind]:
                 if getattr(e, key) is None:
                     self.problem((*loc, key), f"missing; a {e.kind} event needs "
-                                 f"{', '.join(need[e.kind])}")
-            if e.actor is not None:
+                                 f"{', '.join(need[e.kind])}; allowed: {ALLOWED[key](kinds)}")
+            if e.actor is not None and not self.unchecked(e.actor):
                 if e.actor not in kinds:
                     self.problem((*loc, "actor"), f"unknown actor {e.actor!r}; allowed: "
                                  f"{', '.join(kinds)}")
                 elif kinds[e.actor] not in actor_kinds[e.kind]:
-                    self.problem((*loc, "actor"), f"{e.actor} is a {kinds[e.actor]}; a {e.kind} "
-                                 f"is by a {' or '.join(actor_kinds[e.kind])}")
-            if e.target is not None:
+                    self.problem((*loc, "actor"), f"{e.actor} is a {kinds[e.actor]}; allowed: "
+                                 f"a {e.kind} is by a {' or '.join(actor_kinds[e.kind])}: "
+                                 + ", ".join(k for k, v in kinds.items()
+                                             if v in actor_kinds[e.kind]))
+            if e.target is not None and not self.unchecked(e.target):
                 if kinds.get(e.target) != "state":
                     self.problem((*loc, "target"), f"{e.target!r} is not a state in this "
                                  f"scenario; allowed: {', '.join(states)}")
-                elif e.kind == "action" and e.actor and frozenset((e.actor, e.target)) not in pairs:
+                elif (e.kind in ("action", *ENDS_FORCE) and e.actor
+                      and "dyad" not in self.structure.dropped
+                      and frozenset((e.actor, e.target)) not in pairs):
                     self.problem((*loc, "target"), f"{e.actor} and {e.target} form no dyad; "
-                                 "actions are between the states of a [[dyad]]")
+                                 "allowed: a target in a [[dyad]] with the actor")
             rung = None
             if e.rung is not None:
                 try:
                     rung = Rung.parse(e.rung)
                 except ValueError as err:
                     self.problem((*loc, "rung"), str(err))
-            for key, kinds_ok in (("days", ("action",)), ("change", ("front",)),
+            if e.blamed is not None and e.blamed != NOBODY and not self.unchecked(e.blamed) \
+                    and kinds.get(e.blamed) not in ("state", "militant"):
+                self.problem((*loc, "blamed"), f"{e.blamed!r} is not a state or militant group "
+                             "in this scenario; allowed: " + ", ".join(
+                                 [k for k, v in kinds.items() if v in ("state", "militant")]
+                                 + [f'"{NOBODY}"']))
+            for key, kinds_ok in (("days", ("action", "agreement")), ("change", ("front",)),
+                                  ("blamed", ("attack",)), ("blamed_source", ("attack",)),
                                   ("window", ("election",)), ("rung", ("action",))):
-                if getattr(e, key) is not None and e.kind not in kinds_ok:
-                    self.problem((*loc, key), f"only {' and '.join(kinds_ok)} events have {key}")
+                if getattr(e, key) not in (None, "") and e.kind not in kinds_ok:
+                    self.problem((*loc, key), f"a {e.kind} event has no {key}; allowed: "
+                                 f"{key} only on {' and '.join(kinds_ok)} events")
             out.append(Event(
                 date=e.date, kind=e.kind, actor=e.actor, target=e.target, rung=rung,
-                deaths=e.deaths, days=e.days, change=e.change, window=e.window, cameo=e.cameo,
-                note=e.note, source=e.source, id=e.id))
-        return sorted(out, key=lambda ev: ev.date)
+                deaths=self.deaths((*loc, "deaths"), e.deaths), days=e.days, change=e.change,
+                window=e.window, cameo=e.cameo, note=e.note, source=e.source, id=e.id,
+                key=e.id or f"event{self.structure.kept.get('event', range(i + 1))[i]}",
+                time=e.time, order=e.order, blamed=e.blamed, blamed_source=e.blamed_source))
+        return sorted(out, key=lambda ev: ev.sequence)
+
+
+    def deaths(self, loc: tuple, raw: Any) -> int | Distribution | None:
+        """An event's toll: a whole number, a range ``[low, high]`` (every whole number in
+        it equally likely), a distribution, or ``"unknown"``."""
+        if raw == UNKNOWN:
+            return None
+        if isinstance(raw, list) and len(raw) == 2 and all(
+                isinstance(x, int) and not isinstance(x, bool) for x in raw):
+            low, high = raw
+            if 0 <= low < high <= DEATHS.high:
+                return Distribution("uniform", (max(low - 0.5, 0.0), high + 0.5))
+        elif isinstance(raw, int | dict) and not isinstance(raw, bool):
+            try:
+                value = DEATHS.parse(raw)
+                return int(value) if isinstance(value, float) else value
+            except ValueError as err:
+                self.problem(loc, f"{err}; {TOLL}")
+                return 0
+        self.problem(loc, f"got {_short(raw)}; {TOLL}")
+        return 0
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) < 60 else shown[:57] + "..."
 
 
 def _is_distribution(value: dict) -> bool:

@@ -157,7 +157,7 @@ def test_blame_for_militant_attacks_is_damped_under_an_agreement():
     model = CrisisModel(crisis, 2, 1)
     model.step()                                   # the first day: today's draws exist
     iran, pakistan = model.state("IRN"), model.state("PAK")
-    group = next(g for g in model.groups if g.host is pakistan and iran in g.targets)
+    group = next(g for g in model.groups if g.sponsor is pakistan and iran in g.targets)
     model.world.agreed_until[iran.index, pakistan.index] = [-1, 10_000]
     before = model.world.grievance[iran.index, pakistan.index].copy()
     model.attack(group, iran, None, np.float64(20))
