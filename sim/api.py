@@ -566,12 +566,14 @@ class _StageBars:
     def __call__(self, stage: str, done: int, total: int) -> None:
         from tqdm import tqdm
 
-        if stage != self.stage:
+        if stage != self.stage or self.bar is None:
             self.close()
             self.stage, self.done = stage, 0
             self.bar = tqdm(total=total, desc=stage, unit=" disputes", unit_scale=True)
         self.bar.update(done - self.done)
         self.done = done
+        if done >= total:  # the emulators' fitting that follows is not this stage's time
+            self.close()
 
     def close(self) -> None:
         if self.bar is not None:

@@ -107,6 +107,8 @@ QUICK = """
 [calibration]
 id = "quick"
 seed = 2
+years = [1946, 1999]
+holdout = [2000, 2014]
 waves = 2
 points = 10
 candidates = 500
@@ -130,7 +132,7 @@ def quick(tmp_path_factory):
 
 
 def test_calibrate_writes_a_posterior_and_its_report(quick):
-    _, out, _ = quick
+    _, out, result = quick
     for name in ("posterior.parquet", "calibration.json", "report.md", "posterior.png",
                  "moments.png", "wave-1.parquet", "wave-2.parquet"):
         assert (out / name).stat().st_size > 0, name
@@ -141,6 +143,11 @@ def test_calibrate_writes_a_posterior_and_its_report(quick):
     assert len(draws) == 50 and draws["actor.*.restraint"].between(0.25, 3).all()
     text = (out / "report.md").read_text()
     assert "## Parameters" in text and "within the 95% band" in text
+    disputes = record.disputes()
+    fitted = disputes["year"].between(1946, 1999).sum()
+    assert f"{fitted:,} MID 5.0 disputes that started 1946–1999" in text
+    assert "## Out of sample: disputes of 2000–2014" in text
+    assert result.holdout is not None and result.holdout.moments.shape == (3, 3)
 
 
 def test_a_killed_calibration_resumes_to_the_same_posterior(quick, tmp_path, monkeypatch):
