@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -369,6 +369,14 @@ class Emulator:
         return np.array([spread ** 2 * gp.kernel_.k2.noise_level
                          for gp, _, spread in self.models])
 
+    def coverage(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per moment, the share of the simulated values ``y`` (rows: points ``x``) within
+        two standard deviations (emulator and simulator noise) of the prediction."""
+        mean, var = self.predict(x)
+        with np.errstate(invalid="ignore"):
+            inside = np.abs(y - mean) <= 2 * np.sqrt(var + self.noise())
+        return np.where(np.isfinite(y), inside, np.nan).astype(float).mean(axis=0)
+
 
 # --------------------------------------------------------------------------- the record
 
@@ -426,7 +434,6 @@ class Wave:
     points: np.ndarray
     moments: np.ndarray
     kept: float = math.nan
-    emulator_check: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -448,6 +455,10 @@ class Calibration:
     matched_together: bool
     observed_n: int = 0
     """Disputes fitted."""
+    emulator_coverage: np.ndarray | None = None
+    """Per moment, the share of the checked draws whose simulated moment lies within two
+    standard deviations (emulator and simulator noise) of the last emulator's prediction:
+    near 0.95 for an honest emulator."""
     holdout: Holdout | None = None
 
     def posterior_frame(self) -> pd.DataFrame:
@@ -567,7 +578,8 @@ def calibrate(settings: Settings, disputes: pd.DataFrame, *, executor: Any = Non
                      _ticker(progress, "check", per_point * len(check_points)))
     result = Calibration(settings, observed, waves, posterior, check_points, check.moments,
                          imp.min(axis=0), imp[best], bool((worst <= settings.cut).any()),
-                         len(disputes))
+                         len(disputes), emulator.coverage(to_unit(settings, check_points),
+                                                          check.moments))
     if holdout is not None and len(holdout):
         seed = np.random.SeedSequence([settings.seed, settings.waves + 2])
         table = simulate_points(
@@ -718,11 +730,18 @@ def report(cal: Calibration) -> str:
     lines += ["", "## Targets beside the model at the posterior", "",
               f"The simulator itself at {len(cal.check_points)} posterior draws (not the "
               "emulator). Band: the record's sampling error and the stated model "
-              "discrepancy, with the simulated mean's Monte-Carlo error.", "",
-              "| moment | record | simulated | z | within the 95% band |", "|---|---|---|---|---|"]
+              "discrepancy, with the simulated mean's Monte-Carlo error. The last column "
+              "checks the emulator on the same draws: the share of them whose simulated "
+              "moment fell within two standard deviations of its prediction (about 95% for "
+              "an honest emulator).", "",
+              "| moment | record | simulated | z | within the 95% band | emulator within "
+              "2 sd |", "|---|---|---|---|---|---|"]
+    coverage = dict(zip(s.moments, cal.emulator_coverage if cal.emulator_coverage is not
+                        None else [math.nan] * len(s.moments), strict=True))
     for name, r in table.iterrows():
         lines.append(f"| {name} | {r['observed']:.4g} | {r['simulated']:.4g} | "
-                     f"{r['z']:+.2f} | {'yes' if abs(r['z']) <= 1.96 else '**no**'} |")
+                     f"{r['z']:+.2f} | {'yes' if abs(r['z']) <= 1.96 else '**no**'} | "
+                     f"{coverage[str(name)]:.0%} |")
     lines += ["", f"{int(inside.sum())} of {len(table)} moments within their band; joint "
               f"squared Mahalanobis distance {check.joint_distance:.1f} on {check.df} df."]
     over = [n for n, i in zip(s.moments, cal.best_implausibility, strict=True) if i > s.cut]
