@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,16 @@ import numpy as np
 from sim import api, events, record, targets
 from sim import scenario as scenarios
 from sim.errors import InputError
-from sim.outcomes import DEESCALATED, OUTCOMES, Z95, Proportion
+from sim.outcomes import (
+    DEESCALATED,
+    OUTCOMES,
+    WAR,
+    Z95,
+    ParameterSpread,
+    Proportion,
+    counted,
+    json_safe,
+)
 
 # --------------------------------------------------------------------------- paired differences
 
@@ -116,6 +125,9 @@ class Comparison:
     days_to_deescalation: MeanDifference
     medians: tuple[float, float]
     elapsed_s: float
+    parameters: ParameterSpread | None = None
+    """The spread over the posterior's parameter sets of the paired difference in P(war)
+    (None: no posterior)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +137,8 @@ class Comparison:
             "days_to_deescalation": {**self.days_to_deescalation.as_dict(),
                                      "median_base": self.medians[0],
                                      "median_other": self.medians[1]},
+            "parameter_uncertainty": None if self.parameters is None else
+            json_safe(asdict(self.parameters)),
             "elapsed_s": round(self.elapsed_s, 3),
         }
 
@@ -147,6 +161,13 @@ class Comparison:
                      f"{self.medians[1]:.0f}; mean paired difference {t.mean:+.1f} days "
                      f"[{low:+.1f}, {high:+.1f}] over the {t.n:,} replicates that "
                      "de-escalated in both")
+        spread = self.parameters
+        if spread is not None:
+            lines.append(f"\nParameter uncertainty ({counted(spread.draws, 'posterior draw')},"
+                         " the same rows on both sides): over the parameter sets the record "
+                         f"allows, the change in P(war) lies between {spread.low:+.4f} and "
+                         f"{spread.high:+.4f} (95%); the parameters explain "
+                         f"{spread.share:.0%} of its spread.")
         lines.append(f"\nSimulated in {self.elapsed_s:.2f} s.")
         return "\n".join(lines)
 
@@ -178,9 +199,12 @@ def compare(scenario: str | Path | Any, *, variant: str | None = None,
     days = MeanDifference(int(both.sum()), float(gap.mean()) if len(gap) else math.nan,
                           float(gap.std(ddof=1)) if len(gap) > 1 else math.nan)
     medians = tuple(r.summary.days_to_deescalation.median for r in (ran_base, ran_other))
+    war = (b["outcome"] == WAR).astype(np.int8) - (a["outcome"] == WAR).astype(np.int8)
+    same_rows = np.array_equal(a["parameter_draw"], b["parameter_draw"])
+    spread = ParameterSpread.of(war, a["parameter_draw"]) if same_rows else None
     return Comparison(f"{base.path}" + (f" ({'; '.join(base.applied)})" if base.applied else ""),
                       label, replicates, seed, outcomes, days, medians,
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, spread)
 
 
 # --------------------------------------------------------------------------- Sobol indices

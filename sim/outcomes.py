@@ -261,30 +261,47 @@ class ParameterSpread:
 
     @classmethod
     def of(cls, event: np.ndarray, draw: np.ndarray) -> ParameterSpread | None:
+        """From each replicate's event (0/1, or any number, such as a paired difference of
+        -1, 0 or 1) and its posterior row (-1: none); None when no replicate drew one. For
+        values other than 0/1 the interval is the mean ± 1.96 σ_θ."""
         used = draw >= 0
         if not used.any():
             return None
-        event, draw = event[used].astype(float), draw[used]
+        values, draw = event[used].astype(float), draw[used]
+        binary = bool(np.isin(values, (0.0, 1.0)).all())
         counts = np.bincount(draw)
-        hits = np.bincount(draw, weights=event)
         present = counts > 0
-        n_g, p_g = counts[present], hits[present] / counts[present]
-        n, g = len(event), int(present.sum())
-        p = float(event.mean())
+        n_g = counts[present]
+        p_g = np.bincount(draw, weights=values)[present] / n_g
+        n, g = len(values), int(present.sum())
+        p = float(values.mean())
+        within = float(np.sum((values - (np.bincount(draw, weights=values)
+                                         / np.maximum(counts, 1))[draw]) ** 2))
         if g < 2 or n <= g:
-            return cls(g, p, 0.0, *wilson(int(event.sum()), n), 0.0)
+            return cls(g, p, 0.0, *cls._chance(values, binary), 0.0)
         msb = float(np.sum(n_g * (p_g - p) ** 2) / (g - 1))
-        msw = float(np.sum(n_g * p_g * (1 - p_g)) / (n - g))
+        msw = within / (n - g)
         n0 = (n - float(np.sum(n_g ** 2)) / n) / (g - 1)
         var = max(0.0, (msb - msw) / n0)
-        if var <= 0 or not 0 < p < 1 or var >= p * (1 - p):
-            low, high = wilson(int(event.sum()), n)
-        else:
+        if var <= 0:
+            low, high = cls._chance(values, binary)
+        elif binary and 0 < p < 1 and var < p * (1 - p):
             total = p * (1 - p) / var - 1
             low, high = (float(betaincinv(p * total, (1 - p) * total, q))
                          for q in (0.025, 0.975))
+        else:
+            low, high = p - Z95 * math.sqrt(var), p + Z95 * math.sqrt(var)
         return cls(g, p, math.sqrt(var), low, high,
                    var / (var + msw) if var + msw > 0 else 0.0)
+
+    @staticmethod
+    def _chance(values: np.ndarray, binary: bool) -> tuple[float, float]:
+        """The Monte-Carlo interval of the mean alone (no parameter spread found)."""
+        if binary:
+            return wilson(int(values.sum()), len(values))
+        half = Z95 * float(values.std(ddof=1)) / math.sqrt(len(values)) if len(values) > 1 \
+            else math.inf
+        return float(values.mean()) - half, float(values.mean()) + half
 
 
 def _death_stats(values: np.ndarray) -> dict[str, float]:
