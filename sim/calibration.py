@@ -9,8 +9,9 @@ The method (``docs/calibration.md`` gives the reasons and the references):
 
        I_i(θ) = |z_i − μ_i(θ)| / sqrt(V_obs,i + V_md,i + V_em,i(θ))
 
-   exceeds the cut (3) for any target moment i: ``z`` the record's moment, ``V_obs`` its
-   bootstrap sampling variance, ``V_md`` the stated model discrepancy, ``μ`` and ``V_em``
+   exceeds the cut (3) for any target moment i, all on the emulation scale
+   (:class:`Scale`: shares as logits, durations as logs): ``z`` the record's moment,
+   ``V_obs`` its bootstrap sampling variance, ``V_md`` the stated model discrepancy, ``μ`` and ``V_em``
    the emulator's mean and variance. The simulator's own noise is the emulator's white-noise
    term, so ``μ`` estimates the model's expected moment.
 2. **The posterior inside the surviving region**: a Gaussian synthetic likelihood of the
@@ -404,6 +405,43 @@ class Observed:
         return (share * np.abs(self.value)) ** 2
 
 
+SHARE_FLOOR = 1e-3
+"""Shares are clipped to [this, 1 − this] before the logit (a simulated share of 0)."""
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The scale on which moments are emulated and compared: shares on the logit scale and
+    durations on the log scale, where a Gaussian process fits rare-event shares (a war
+    share near 0 that rises steeply) far better than on the raw scale. The record's
+    covariance and the discrepancy move with the delta method (J Σ J, J = dg/dm)."""
+
+    log: np.ndarray
+    """Per moment, whether it is a duration (log scale) rather than a share (logit)."""
+
+    @classmethod
+    def of(cls, names: Sequence[str]) -> Scale:
+        return cls(np.array([n.startswith(("median_dur", "q75_dur")) for n in names]))
+
+    def forward(self, m: np.ndarray) -> np.ndarray:
+        m = np.asarray(m, float)
+        share = np.clip(m, SHARE_FLOOR, 1 - SHARE_FLOOR)
+        with np.errstate(invalid="ignore"):
+            return np.where(self.log, np.log(np.maximum(m, 0.5)), np.log(share / (1 - share)))
+
+    def slope(self, m: np.ndarray) -> np.ndarray:
+        m = np.asarray(m, float)
+        share = np.clip(m, SHARE_FLOOR, 1 - SHARE_FLOOR)
+        return np.where(self.log, 1 / np.maximum(m, 0.5), 1 / (share * (1 - share)))
+
+    def observed(self, observed: Observed, discrepancy: float) -> tuple[Observed, np.ndarray]:
+        """The record's moments, covariance and discrepancy variance on this scale."""
+        j = self.slope(observed.value)
+        return (Observed(observed.names, self.forward(observed.value),
+                         observed.covariance * np.outer(j, j)),
+                j ** 2 * observed.discrepancy(discrepancy))
+
+
 def implausibility(observed: Observed, mean: np.ndarray, variance: np.ndarray,
                    discrepancy: np.ndarray) -> np.ndarray:
     """I_i(θ) for each candidate (row) and moment (column)."""
@@ -510,21 +548,20 @@ TRAINING_WAVES = 2
 region still in play (refocusing, as history matching does; Vernon et al. 2010)."""
 
 
-def screen(settings: Settings, observed: Observed, waves: Sequence[Wave], stage: int
-           ) -> tuple[Emulator, np.ndarray, np.ndarray, np.ndarray]:
-    """Fit the emulator to the latest waves' points and screen fresh candidates: the
-    emulator, the candidates (unit cube), their implausibility and their emulated means
-    and variances (stacked as the last two returned, in that order)."""
+def screen(settings: Settings, observed: Observed, discrepancy: np.ndarray, scale: Scale,
+           waves: Sequence[Wave], stage: int
+           ) -> tuple[Emulator, np.ndarray, np.ndarray]:
+    """Fit the emulator to the latest waves' points (moments on ``scale``; ``observed``
+    and ``discrepancy`` on it too) and screen fresh candidates: the emulator, the
+    candidates (unit cube) and their implausibility."""
     recent = waves[-TRAINING_WAVES:]
     x = np.vstack([to_unit(settings, w.points) for w in recent])
-    y = np.vstack([w.moments for w in recent])
+    y = scale.forward(np.vstack([w.moments for w in recent]))
     emulator = Emulator(x, y, settings.seed + 1000 * stage)
     cand = unit_candidates(len(settings.priors), settings.candidates,
                            np.random.SeedSequence([settings.seed, stage, 1]))
     mean, var = emulator.predict(cand)
-    disc = observed.discrepancy(settings.discrepancy)
-    imp = implausibility(observed, mean, var, disc)
-    return emulator, cand, imp, np.stack([mean, var])
+    return emulator, cand, implausibility(observed, mean, var, discrepancy)
 
 
 def calibrate(settings: Settings, disputes: pd.DataFrame, *, executor: Any = None,
@@ -539,7 +576,8 @@ def calibrate(settings: Settings, disputes: pd.DataFrame, *, executor: Any = Non
     predicted from the posterior draws the check runs. ``observed`` replaces the record's
     moments (a test of the method on moments the model itself produced)."""
     observed = observed or Observed.of(disputes, settings.moments)
-    disc = observed.discrepancy(settings.discrepancy)
+    scale = Scale.of(settings.moments)
+    fit, disc = scale.observed(observed, settings.discrepancy)
     per_point = len(disputes) * settings.replicates
     waves: list[Wave] = list(done)[:settings.waves]
     for number in range(len(waves) + 1, settings.waves + 1):
@@ -547,7 +585,7 @@ def calibrate(settings: Settings, disputes: pd.DataFrame, *, executor: Any = Non
             pool = unit_candidates(len(settings.priors), settings.candidates,
                                    np.random.SeedSequence([settings.seed, 0]))
         else:
-            _, cand, imp, _ = screen(settings, observed, waves, number - 1)
+            _, cand, imp = screen(settings, fit, disc, scale, waves, number - 1)
             worst = imp.max(axis=1)
             alive = worst <= settings.cut
             waves[-1].kept = float(alive.mean())
@@ -562,14 +600,14 @@ def calibrate(settings: Settings, disputes: pd.DataFrame, *, executor: Any = Non
             on_wave(wave)
     for wave in waves[:-1]:  # read back by a resumed calibration: screen again (the same)
         if math.isnan(wave.kept):
-            imp = screen(settings, observed, waves[:wave.number], wave.number)[2]
+            imp = screen(settings, fit, disc, scale, waves[:wave.number], wave.number)[2]
             wave.kept = float((imp.max(axis=1) <= settings.cut).mean())
-    emulator, cand, imp, _ = screen(settings, observed, waves, settings.waves)
+    emulator, cand, imp = screen(settings, fit, disc, scale, waves, settings.waves)
     waves[-1].kept = float((imp.max(axis=1) <= settings.cut).mean())
     worst = imp.max(axis=1)
     best = int(np.argmin(worst))
     rng = np.random.default_rng(np.random.SeedSequence([settings.seed, 99]))
-    posterior_unit = smc(lambda u: log_likelihood(observed, *emulator.predict(u), disc),
+    posterior_unit = smc(lambda u: log_likelihood(fit, *emulator.predict(u), disc),
                          cand, settings.draws, rng)
     posterior = to_values(settings, posterior_unit)
     check_points = posterior[rng.choice(len(posterior), settings.check, replace=False)] \
@@ -579,7 +617,7 @@ def calibrate(settings: Settings, disputes: pd.DataFrame, *, executor: Any = Non
     result = Calibration(settings, observed, waves, posterior, check_points, check.moments,
                          imp.min(axis=0), imp[best], bool((worst <= settings.cut).any()),
                          len(disputes), emulator.coverage(to_unit(settings, check_points),
-                                                          check.moments))
+                                                          scale.forward(check.moments)))
     if holdout is not None and len(holdout):
         seed = np.random.SeedSequence([settings.seed, settings.waves + 2])
         table = simulate_points(
