@@ -34,6 +34,10 @@ COLUMNS: dict[str, tuple[type, str]] = {
                                 "(as MID dates a dispute's end)"),
     "days_to_agreement": (np.int16, "days after the branch to the focal pair's first "
                           "agreement to step down together"),
+    "days_to_concession": (np.int16, "days after the branch when a side of the focal "
+                           "pair first yielded to the other's public threat"),
+    "days_to_backdown": (np.int16, "days after the branch when a side of the focal pair "
+                         "first backed down from its own public threat"),
     "days_to_deescalation": (np.int16, "days after the branch to the first of the calm "
                              "days that ended the crisis"),
     "max_rung": (np.int8, "highest rung either side of the focal dyad reached"),
@@ -49,7 +53,8 @@ COLUMNS: dict[str, tuple[type, str]] = {
 }
 
 DAY_COLUMNS = ("days_to_dispute", "dispute_days", "days_to_militarized_end",
-               "days_to_agreement", "days_to_deescalation", "days_to_reciprocation")
+               "days_to_agreement", "days_to_concession", "days_to_backdown",
+               "days_to_deescalation", "days_to_reciprocation")
 
 Z95 = 1.959963984540054
 

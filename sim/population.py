@@ -78,12 +78,23 @@ GRAVITY_PRESSURE = {0: 0.0, 1: 0.0, 2: 0.0, 3: 0.5, 4: 0.5, 5: 1.0, 6: 1.0}
 4 influence, 5 grave damage, 6 existence). Judgment: threats to territory, influence or
 survival push a government to stand firmer; unknown or other codes give 0."""
 
+ISSUE_STAKE = 1.0
+"""The challenger's ``stake`` (utility per day) in the issue of a dispute: what its public
+threat demands, pressed by force if the target does not yield (docs/ODD.md §7.11).
+Judgment: a day's cost of a rung of hostility."""
+
+TERRITORIAL_STAKE = 2.0
+"""The challenger's ``stake`` when the issue is territory: a MID whose challenger sought to
+revise territory (``revtype`` 1) or an ICB crisis whose target saw a territorial threat
+(``gravcr`` 3). Judgment: twice an ordinary issue (territorial disputes escalate and recur
+more often: Vasquez & Henehan 2001; Hensel 1996)."""
+
 MEDIATOR_LEVERAGE = 0.3
 """Leverage of the generic third party present in every case (the generic rivalry's
 value). Whether a crisis was actually mediated is an outcome and is not used."""
 
 OVERRIDDEN = ("actor.A.capability", "actor.B.capability", "actor.A.nuclear",
-              "actor.B.nuclear", "actor.B.pressure")
+              "actor.B.nuclear", "actor.B.pressure", "actor.A.stake")
 """The parameters in which cases of one shape differ (per-replicate overrides)."""
 
 MODEL_REPLICATES = 100_000
@@ -103,6 +114,9 @@ class Case:
     trigger: Rung
     rivalry: float
     pressure: float
+    stake: float = ISSUE_STAKE
+    """The challenger's stake in the issue (:data:`ISSUE_STAKE` or
+    :data:`TERRITORIAL_STAKE`)."""
     share: float = 1.0
     """This case's replicates as a share of the run's (several cases can stand for one
     dispute, each a way it may have started)."""
@@ -119,7 +133,8 @@ class Case:
 
     def values(self) -> tuple[float, ...]:
         """The values of :data:`OVERRIDDEN`, in order."""
-        return (*self.capability, *(float(n) for n in self.nuclear), self.pressure)
+        return (*self.capability, *(float(n) for n in self.nuclear), self.pressure,
+                self.stake)
 
     def seed(self, seed: int) -> np.random.SeedSequence:
         """This case's seed: a function of the run seed and the case id alone."""
@@ -146,11 +161,13 @@ def from_crises(crises: record.Crises) -> list[Case]:
             nuclear=(_flag(r.nuclear_b), _flag(r.nuclear_a)),
             trigger=TRIGGER_RUNG[int(r.trigger)],
             rivalry=RIVALRY_IF_HISTORY if history else 0.0,
-            pressure=GRAVITY_PRESSURE.get(gravity, 0.0), number=int(r.crisno)))
+            pressure=GRAVITY_PRESSURE.get(gravity, 0.0),
+            stake=TERRITORIAL_STAKE if gravity == 3 else ISSUE_STAKE, number=int(r.crisno)))
     return cases
 
 
-MID_ONSET = ("state_a", "state_b", "cinc_a", "cinc_b", "nuclear_a", "nuclear_b", "prior_mids")
+MID_ONSET = ("state_a", "state_b", "cinc_a", "cinc_b", "nuclear_a", "nuclear_b", "prior_mids",
+             "revtype")
 """The dispute fields a MID case is built from (known when the dispute began)."""
 
 
@@ -159,14 +176,17 @@ def from_disputes(disputes: Any, starts: dict[Rung, float] | None = None) -> lis
     side A's principal originator is the challenger."""
     starts = MID_STARTS if starts is None else starts
     rows = disputes[list(MID_ONSET)]
+    territorial = (rows["revtype"] == 1).fillna(False).astype(bool)  # NA: not known to be
     return [Case(
         id=f"mid-{int(number)}-{rung.name.lower()}", title=f"MID {int(number)}",
         challenger=str(int(r.state_a)), target=str(int(r.state_b)),
         capability=(float(r.cinc_a), float(r.cinc_b)),
         nuclear=(_flag(r.nuclear_a), _flag(r.nuclear_b)), trigger=rung,
         rivalry=RIVALRY_IF_HISTORY if r.prior_mids > 0 else 0.0, pressure=0.0, share=share,
+        stake=TERRITORIAL_STAKE if land else ISSUE_STAKE,
         number=int(number))
-        for number, r in zip(rows.index, rows.itertuples(index=False), strict=True)
+        for number, r, land in zip(rows.index, rows.itertuples(index=False), territorial,
+                                   strict=True)
         for rung, share in starts.items()]
 
 
