@@ -464,12 +464,12 @@ class CrisisModel(mesa.Model):
                 * np.exp(-p["model.settle_pressure"] * strain))
 
     def deter(self) -> None:
-        """Public threats (docs/ODD.md §7.11). A state makes a public threat when it stands
-        at posture toward a rival below posture, neither has a threat standing, and no
-        agreement holds. The threat stands until it is carried out or defied (either side
-        uses force), agreed away, withdrawn (the threatener steps below posture: it backed
-        down, paying its ``audience_cost`` in its choice), or the rival yields: after the
-        branch, with daily hazard 1 - exp(-λ),
+        """Public threats (docs/ODD.md §7.11). A state makes a public threat when its
+        posture militarizes the pair (the rival below posture, the pair not militarized the
+        day before) and no agreement holds. The threat stands until it is carried out or
+        defied (either side uses force), agreed away, withdrawn (the threatener steps below
+        posture: it backed down, paying its ``audience_cost`` in its choice), or the rival
+        yields: after the branch, with daily hazard 1 - exp(-λ),
 
             λ = concede_rate · 2 s_x / resolve_y
 
@@ -491,6 +491,7 @@ class CrisisModel(mesa.Model):
             fight = hottest >= FORCE
             agreed = w.agreed_until[a, b] >= day
             focal = (a, b) in (self.focal, self.focal[::-1])
+            starts = w.militarized_days[a, b] == 1  # today's posture militarized the pair
             for x, y, share, against in ((a, b, 1 - rel.rival_share, rel.rival),
                                          (b, a, rel.rival_share, rel.actor)):
                 threat, own = w.threat_day[x, y], w.rung[x, y]
@@ -509,7 +510,7 @@ class CrisisModel(mesa.Model):
                         yields = np.flatnonzero(standing & (u < -np.expm1(-rate)))
                         if yields.size:
                             self._yield(x, y, yields, focal)
-                opened = ((own == Rung.POSTURE) & (w.rung[y, x] < Rung.POSTURE)
+                opened = ((own == Rung.POSTURE) & (w.rung[y, x] < Rung.POSTURE) & starts
                           & (threat < 0) & (w.threat_day[y, x] < 0) & ~agreed & on)
                 threat[opened] = day
 
