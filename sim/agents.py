@@ -408,6 +408,11 @@ class Mediator(ScenarioAgent):
                 active[day:day + duration + 1] = True
         return active
 
+    @cached_property
+    def leverage(self) -> Any:
+        """The mediator's total leverage over its parties (0: it cannot act)."""
+        return sum(self.param(f"leverage.{p.id}") for p in self.parties)
+
     def push_on(self, state: StateActor) -> Any:
         return self.param(f"leverage.{state.id}") * self.param("stepdown_bonus")
 
@@ -449,7 +454,8 @@ class Mediator(ScenarioAgent):
         self.everywhere = self.engaged and bool(active.all())
         if not self.engaged:
             return
-        world.mediated |= active
+        if day >= model.branch_day:  # it could act: after the branch, with leverage
+            world.mediated |= active & (self.leverage > 0)
         if self.spec.style == "facilitative":
             for rel in self.relations:
                 relief = np.asarray(1 - self.param(f"leverage.{rel.actor.id}")

@@ -116,10 +116,9 @@ class World:
 
     FIELDS = ("rung", "pressure", "grievance", "offence", "ready", "dead", "agreed_until",
               "militarized_days", "agreement_day", "threat_day", "concession_day",
-              "backdown_day", "battle_deaths", "strike_deaths",
-              "attack_deaths", "max_rung", "onset", "last_militarized", "first_force", "calm",
-              "status", "mediated",
-              "mediating", "first_hot", "last_hot")
+              "backdown_day", "battle_deaths", "strike_deaths", "attack_deaths", "max_rung",
+              "max_rung_after", "onset", "last_militarized", "first_force", "calm", "status",
+              "mediated", "mediating", "first_hot", "last_hot")
 
     def __init__(self, n: int, states: int, mediators: int) -> None:
         self.n = n
@@ -139,6 +138,7 @@ class World:
         self.strike_deaths = np.zeros(n, FLOAT)
         self.attack_deaths = np.zeros(n, FLOAT)
         self.max_rung = np.zeros(n, np.int8)
+        self.max_rung_after = np.full(n, -1, np.int8)
         self.onset = np.full(n, NEVER, np.int16)
         self.last_militarized = np.full(n, NEVER, np.int16)
         self.first_force = np.full((2, n), NEVER, np.int16)
@@ -526,13 +526,16 @@ class CrisisModel(mesa.Model):
             w.concession_day[index] = np.where(first == NEVER, day - self.branch_day, first)
 
     def observe(self) -> None:
-        """Note the highest rung, the dispute's onset, the last militarized day and each
+        """Note the highest rung (overall, and on the simulated days after the branch), the
+        dispute's onset, the last militarized day and each
         side's first use of force in the focal dyad."""
         w = self.world
         a, b = self.focal
         day = self.day - self.branch_day
         for side, rung in enumerate((w.rung[a, b], w.rung[b, a])):
             np.maximum(w.max_rung, rung, out=w.max_rung)
+            if day > 0:  # a simulated day, not the replayed record
+                np.maximum(w.max_rung_after, rung, out=w.max_rung_after)
             first = w.first_force[side]
             first[(first == NEVER) & (rung >= FORCE)] = day
         w.onset[(w.onset == NEVER) & (w.max_rung >= MILITARIZED)] = day
@@ -568,6 +571,7 @@ class CrisisModel(mesa.Model):
         rec["days_to_deescalation"][rows] = np.where(
             status == DEESCALATED, day - w.calm[index] + 1, NO_DAY)
         rec["max_rung"][rows] = w.max_rung[index]
+        rec["max_rung_after_branch"][rows] = w.max_rung_after[index]
         onset = w.onset[index]
         rec["days_to_dispute"][rows] = np.where(onset < NEVER, onset, NO_DAY)
         last = w.last_militarized[index]
