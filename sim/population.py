@@ -219,17 +219,26 @@ def scenario(case: Case, horizon: int = HORIZON) -> Scenario:
     return from_document(document(case, horizon), f"<{case.id}>")
 
 
+def _set(path: str, sets: dict[str, Any] | None) -> bool:
+    """Whether ``sets`` sets the parameter at ``path`` (``actor.A.stake``), by its path or
+    for every actor (``actor.*.stake``): a ``--set`` wins over the case's own value."""
+    _, _, name = path.split(".", 2)
+    return bool(sets) and (path in sets or f"actor.*.{name}" in sets)
+
+
 def run_cases(cases: Sequence[Case], replicates: int, seed: int, horizon: int = HORIZON,
               sets: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
     """Records of each case's replicates (:meth:`Case.replicates` of ``replicates``), case
     after case, with the overrides ``sets`` (``--set`` paths: ``model.NAME``,
-    ``actor.*.NAME``...) applied to every case; the cases must share one shape. The unit of
+    ``actor.*.NAME``...) applied to every case, winning over the case's own values of
+    :data:`OVERRIDDEN`; the cases must share one shape. The unit of
     work an executor runs: a pure function of its arguments."""
     if len({c.shape for c in cases}) != 1:
         raise ValueError("cases of one model must share their trigger and rivalry")
     counts = [c.replicates(replicates) for c in cases]
     overrides = {path: np.repeat(column, counts) for path, column in
-                 zip(OVERRIDDEN, zip(*(c.values() for c in cases), strict=True), strict=True)}
+                 zip(OVERRIDDEN, zip(*(c.values() for c in cases), strict=True), strict=True)
+                 if not _set(path, sets)}
     blocks = [Block(c.seed(seed), n) for c, n in zip(cases, counts, strict=True)]
     crisis = scenario(cases[0], horizon)
     if sets:

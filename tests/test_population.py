@@ -118,3 +118,18 @@ def test_shares_scale_replicates_and_groups_respect_the_model_size():
 def test_a_mixed_model_is_refused():
     with pytest.raises(ValueError, match="share"):
         population.run_cases([case("icb-1"), case("icb-2", trigger=Rung.POSTURE)], 10, 1)
+
+
+def test_a_set_wins_over_the_case_values():
+    """An ablation's ``--set`` of a parameter the template codes per case (the challenger's
+    stake) replaces the case's value instead of being overridden by it."""
+    case = population.Case(id="t", title="t", challenger="2", target="20",
+                           capability=(0.1, 0.1), nuclear=(False, False),
+                           trigger=Rung.POSTURE, rivalry=0.0, pressure=0.0,
+                           stake=population.TERRITORIAL_STAKE)
+    coded = population.run_cases([case], 300, 1)
+    same = population.run_cases([case], 300, 1, sets={"actor.A.stake": 2.0})
+    off = population.run_cases([case], 300, 1, sets={"actor.*.stake": 0.0})
+    np.testing.assert_array_equal(coded["max_rung"], same["max_rung"])
+    assert (off["max_rung"] >= Rung.LIMITED_STRIKE).mean() < (
+        coded["max_rung"] >= Rung.LIMITED_STRIKE).mean()
