@@ -484,6 +484,11 @@ class CrisisModel(mesa.Model):
         on = np.asarray(switch) > 0
         for rel in self.pairs:
             a, b = rel.actor.index, rel.rival.index
+            # every replicate draws every simulated day, whatever the others do
+            draws = None if self.replaying else {
+                x: self.uniforms(self.concede_streams[f"{self.states[x].id}->"
+                                                      f"{self.states[y].id}"])
+                for x, y in ((a, b), (b, a))}
             hottest = np.maximum(w.rung[a, b], w.rung[b, a])
             standing_any = (w.threat_day[a, b] >= 0) | (w.threat_day[b, a] >= 0)
             if not ((hottest == Rung.POSTURE).any() or standing_any.any()):
@@ -500,9 +505,8 @@ class CrisisModel(mesa.Model):
                 threat[standing & (fight | agreed | (own < Rung.POSTURE))] = -1
                 if focal and backed.any():
                     w.backdown_day[backed & (w.backdown_day == NEVER)] = day - self.branch_day
-                if not self.replaying:
-                    u = self.uniforms(
-                        self.concede_streams[f"{self.states[x].id}->{self.states[y].id}"])
+                if draws is not None:
+                    u = draws[x]
                     standing = threat >= 0
                     if standing.any():
                         rate = (p["model.concede_rate"] * 2 * share

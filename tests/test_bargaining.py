@@ -259,3 +259,16 @@ def test_the_stake_of_a_threat_is_pressed_by_force(duel):
     none, issue, territory = force(0), force(1), force(2)
     assert none < issue < territory
     assert force(2, on=0) == force(0, on=0)
+
+
+def test_yielding_keeps_replicates_independent(duel):
+    """A replicate's threats, backdowns and yielding are the same alone and beside other
+    replicates (every replicate draws its yielding uniform every day)."""
+    crisis = _threat(duel, "quantal_response", "quantal_response", **{
+        "model.concede_rate": 0.05, "actor.A.stake": 2.0})
+    first, second = (Block(np.random.SeedSequence(7, spawn_key=(k,)), 200) for k in (0, 1))
+    together = CrisisModel(crisis, blocks=[first, second]).run()
+    alone = CrisisModel(crisis, blocks=[first]).run()
+    assert (alone["days_to_concession"] != NO_DAY).any()
+    for name in ("days_to_concession", "days_to_backdown", "max_rung", "dispute_days"):
+        np.testing.assert_array_equal(together[name][:200], alone[name], err_msg=name)
