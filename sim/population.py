@@ -114,14 +114,14 @@ class Case:
     trigger: Rung
     rivalry: float
     pressure: float
-    stake: float = ISSUE_STAKE
-    """The challenger's stake in the issue (:data:`ISSUE_STAKE` or
-    :data:`TERRITORIAL_STAKE`)."""
     share: float = 1.0
     """This case's replicates as a share of the run's (several cases can stand for one
     dispute, each a way it may have started)."""
     number: int = 0
     """The dispute's or crisis's number in its dataset (MID ``dispnum``, ICB ``crisno``)."""
+    stake: float = ISSUE_STAKE
+    """The challenger's stake in the issue (:data:`ISSUE_STAKE` or
+    :data:`TERRITORIAL_STAKE`)."""
 
     def replicates(self, run: int) -> int:
         return max(1, round(self.share * run))
@@ -202,7 +202,8 @@ def document(case: Case, horizon: int = HORIZON) -> dict[str, Any]:
             "sources": ["docs/population.md"]},
         "actor": [
             {"id": "A", "name": f"challenger (COW {case.challenger})", "kind": "state",
-             "parameters": {"capability": case.capability[0], "nuclear": case.nuclear[0]}},
+             "parameters": {"capability": case.capability[0], "nuclear": case.nuclear[0],
+                            "stake": case.stake}},
             {"id": "B", "name": f"target (COW {case.target})", "kind": "state",
              "parameters": {"capability": case.capability[1], "nuclear": case.nuclear[1],
                             "pressure": case.pressure}},

@@ -63,13 +63,16 @@ def test_cases_are_built_from_onset_fields_only(crises, monkeypatch):
 def test_dispute_cases_read_only_onset_columns():
     frame = pd.DataFrame({"state_a": [2, 750], "state_b": [365, 770], "cinc_a": [0.2, 0.07],
                           "cinc_b": [0.18, 0.01], "nuclear_a": [True, True],
-                          "nuclear_b": [True, False], "prior_mids": [3, 0]},
+                          "nuclear_b": [True, False], "prior_mids": [3, 0],
+                          "revtype": pd.array([1, pd.NA], dtype="Int64")},
                          index=pd.Index([10, 11], name="dispnum"))
     cases = population.from_disputes(frame)
     assert len(cases) == 2 * len(population.MID_STARTS)
     assert sum(population.MID_STARTS.values()) == pytest.approx(1)
     assert {c.trigger for c in cases} == set(population.MID_STARTS)
     assert cases[0].rivalry == population.RIVALRY_IF_HISTORY and cases[-1].rivalry == 0
+    assert cases[0].stake == population.TERRITORIAL_STAKE     # revision type 1: territory
+    assert cases[-1].stake == population.ISSUE_STAKE          # unknown: an ordinary issue
     shares = [c.replicates(100) for c in cases[:2]]
     assert sum(shares) == 100
 
