@@ -262,23 +262,54 @@ class Situation:
     def grievance(self) -> np.ndarray:
         return self.model.world.grievance[self.actor.index, self.rel.rival.index]
 
-    @property
+    @cached_property
     def offence(self) -> np.ndarray:
-        return self.model.world.offence[self.actor.index, self.rel.rival.index]
+        """L, the rung that answers the grievance in kind; while the state presses the
+        issue of its public threat, at least a limited strike."""
+        offence = self.model.world.offence[self.actor.index, self.rel.rival.index]
+        if self.demand is None:
+            return offence
+        return np.where(self.demand > 0, np.maximum(offence, np.int8(Rung.LIMITED_STRIKE)),
+                        offence)
+
+    @cached_property
+    def threatening(self) -> np.ndarray | None:
+        """Where the state's public threat toward the rival stands (None: nowhere)."""
+        standing = self.model.world.threat_day[self.actor.index, self.rel.rival.index] >= 0
+        return standing if standing.any() else None
+
+    @cached_property
+    def demand(self) -> np.ndarray | None:
+        """The issue the state presses by force while its public threat stands: its
+        ``stake`` times its ``resolve`` (None: no threat stands, or no stake anywhere)."""
+        stake = self.param("stake")
+        if self.threatening is None or not (np.ndim(stake) or stake):
+            return None
+        return self.threatening * (stake * self.param("resolve"))
 
     @cached_property
     def retaliation(self) -> np.ndarray:
         """G, the value of answering in kind: the grievance still to be answered (its
         positive part), times the leadership's private ``resolve``, once an answer is
-        prepared (from the state's ready day on)."""
+        prepared (from the state's ready day on); plus the demand of a standing threat."""
         world = self.model.world
         ready = world.ready[self.actor.index, self.rel.rival.index] <= self.model.day
-        return np.maximum(self.grievance, np.float32(0)) * self.param("resolve") * ready
+        answer = np.maximum(self.grievance, np.float32(0)) * self.param("resolve") * ready
+        return answer if self.demand is None else answer + self.demand
 
     @cached_property
     def aggrieved(self) -> bool:
-        """Whether any replicate has a grievance to answer (most days, none does)."""
-        return bool(self.grievance.max(initial=0) > 0)
+        """Whether any replicate has a grievance to answer or an issue to press (most days,
+        none does)."""
+        return bool(self.grievance.max(initial=0) > 0) or self.demand is not None
+
+    @property
+    def backdown_cost(self) -> Any:
+        """A: the audience cost of stepping below posture while the state's public threat
+        stands (Tomz 2007)."""
+        if self.threatening is None:
+            return 0.0
+        return self.threatening * self.param("audience_cost")
 
     @cached_property
     def desired(self) -> np.ndarray:
@@ -389,6 +420,11 @@ class Mediator(ScenarioAgent):
                 active[day:day + duration + 1] = True
         return active
 
+    @cached_property
+    def leverage(self) -> Any:
+        """The mediator's total leverage over its parties (0: it cannot act)."""
+        return sum(self.param(f"leverage.{p.id}") for p in self.parties)
+
     def push_on(self, state: StateActor) -> Any:
         return self.param(f"leverage.{state.id}") * self.param("stepdown_bonus")
 
@@ -430,7 +466,8 @@ class Mediator(ScenarioAgent):
         self.everywhere = self.engaged and bool(active.all())
         if not self.engaged:
             return
-        world.mediated |= active
+        if day >= model.branch_day:  # it could act: after the branch, with leverage
+            world.mediated |= active & (self.leverage > 0)
         if self.spec.style == "facilitative":
             for rel in self.relations:
                 relief = np.asarray(1 - self.param(f"leverage.{rel.actor.id}")

@@ -339,7 +339,7 @@ def describe(result: RunResult) -> str:
                  + (f"; the second side struck a median {r.median:.0f} "
                     f"day{'' if r.median == 1 else 's'} after the first "
                     f"(quartiles {r.q25:.0f}-{r.q75:.0f})" if r.n else ""))
-    lines.append(f"A mediator was active: {m.mediated}")
+    lines.append(f"A mediator was active after the branch, with leverage: {m.mediated}")
     spread = m.parameters
     if spread is not None:
         places = decimals(spread.low, spread.high)
@@ -352,6 +352,11 @@ def describe(result: RunResult) -> str:
     lines.append("\nHighest rung reached          share   95% interval")
     for rung in Rung:
         p = m.max_rung[rung.name.lower()]
+        if p.k:
+            lines.append(f"  {rung.value} {rung.label:24s}{p}")
+    lines.append("Highest rung after the branch (simulated days only)")
+    for rung in Rung:
+        p = m.max_rung_after_branch[rung.name.lower()]
         if p.k:
             lines.append(f"  {rung.value} {rung.label:24s}{p}")
     lines.append("MID hostility level reached")

@@ -11,9 +11,9 @@ The method (``docs/calibration.md`` gives the reasons and the references):
 
    exceeds the cut (3) for any target moment i, all on the emulation scale
    (:class:`Scale`: shares as logits, durations as logs): ``z`` the record's moment,
-   ``V_obs`` its bootstrap sampling variance, ``V_md`` the stated model discrepancy, ``μ`` and ``V_em``
-   the emulator's mean and variance. The simulator's own noise is the emulator's white-noise
-   term, so ``μ`` estimates the model's expected moment.
+   ``V_obs`` its bootstrap sampling variance, ``V_md`` the stated model discrepancy,
+   ``μ`` and ``V_em`` the emulator's mean and variance. The simulator's own noise is the
+   emulator's white-noise term, so ``μ`` estimates the model's expected moment.
 2. **The posterior inside the surviving region**: a Gaussian synthetic likelihood of the
    whole moment vector (Wood 2010; Price et al. 2018) evaluated on the last emulator,
 

@@ -116,10 +116,10 @@ class World:
     """The state of every live replicate; the last axis of each array is the replicate."""
 
     FIELDS = ("rung", "pressure", "grievance", "offence", "ready", "dead", "agreed_until",
-              "militarized_days", "agreement_day", "battle_deaths", "strike_deaths",
-              "attack_deaths", "max_rung", "onset", "last_militarized", "first_force", "calm",
-              "status", "mediated",
-              "mediating", "first_hot", "last_hot")
+              "militarized_days", "agreement_day", "threat_day", "concession_day",
+              "backdown_day", "battle_deaths", "strike_deaths", "attack_deaths", "max_rung",
+              "max_rung_after", "onset", "last_militarized", "first_force", "calm", "status",
+              "mediated", "mediating", "first_hot", "last_hot")
 
     def __init__(self, n: int, states: int, mediators: int) -> None:
         self.n = n
@@ -132,10 +132,14 @@ class World:
         self.agreed_until = np.full((states, states, n), -1, np.int16)
         self.militarized_days = np.zeros((states, states, n), np.int16)
         self.agreement_day = np.full(n, NEVER, np.int16)
+        self.threat_day = np.full((states, states, n), -1, np.int16)
+        self.concession_day = np.full(n, NEVER, np.int16)
+        self.backdown_day = np.full(n, NEVER, np.int16)
         self.battle_deaths = np.zeros(n, FLOAT)
         self.strike_deaths = np.zeros(n, FLOAT)
         self.attack_deaths = np.zeros(n, FLOAT)
         self.max_rung = np.zeros(n, np.int8)
+        self.max_rung_after = np.full(n, -1, np.int8)
         self.onset = np.full(n, NEVER, np.int16)
         self.last_militarized = np.full(n, NEVER, np.int16)
         self.first_force = np.full((2, n), NEVER, np.int16)
@@ -237,6 +241,8 @@ class CrisisModel(mesa.Model):
         """Each dyad once, as the relation of its first state toward the second."""
         self.settle_streams = [self.stream(f"settle:{rel.actor.id}-{rel.rival.id}")
                                for rel in self.pairs]
+        self.concede_streams = {rel.label: self.stream(f"concede:{rel.label}")
+                                for rel in self.relations}
         self.front_change, self.campaign = self._schedules()
         self.mediators = [
             (GreatPower if spec.kind == "great_power" else Mediator)(self, spec, m)
@@ -382,6 +388,7 @@ class CrisisModel(mesa.Model):
         for mediator in self.mediators:
             mediator.engage()
         self.settle()
+        self.deter()
         if self.day >= self.branch_day:
             self.detect_outcomes()
         self.record_day()
@@ -536,14 +543,83 @@ class CrisisModel(mesa.Model):
                 * (1 + p["model.settle_learning"] * days / 30)
                 * np.exp(-p["model.settle_pressure"] * strain))
 
+    def deter(self) -> None:
+        """Public threats (docs/ODD.md §7.11). A state makes a public threat when its
+        posture militarizes the pair (the rival below posture, the pair not militarized the
+        day before) and no agreement holds. The threat stands until it is carried out or
+        defied (either side uses force), agreed away, withdrawn (the threatener steps below
+        posture: it backed down, paying its ``audience_cost`` in its choice), or the rival
+        yields: after the branch, with daily hazard 1 - exp(-λ),
+
+            λ = concede_rate · 2 s_x / resolve_y
+
+        with s_x the threatener's share of the pair's capability and resolve_y the target's
+        private resolve. On yielding both sides stand down at once (downgrade at most) and
+        aim at their pre-crisis stance for ``agreement_days``: the issue is settled on the
+        threatener's terms. ``model.deterrence = 0`` switches threats off."""
+        p, w, day = self.params, self.world, self.day
+        switch = p["model.deterrence"]
+        if np.ndim(switch) == 0 and not switch:
+            return
+        on = np.asarray(switch) > 0
+        for rel in self.pairs:
+            a, b = rel.actor.index, rel.rival.index
+            # every replicate draws every simulated day, whatever the others do
+            draws = None if self.replaying else {
+                x: self.uniforms(self.concede_streams[f"{self.states[x].id}->"
+                                                      f"{self.states[y].id}"])
+                for x, y in ((a, b), (b, a))}
+            hottest = np.maximum(w.rung[a, b], w.rung[b, a])
+            standing_any = (w.threat_day[a, b] >= 0) | (w.threat_day[b, a] >= 0)
+            if not ((hottest == Rung.POSTURE).any() or standing_any.any()):
+                continue
+            fight = hottest >= FORCE
+            agreed = w.agreed_until[a, b] >= day
+            focal = (a, b) in (self.focal, self.focal[::-1])
+            starts = w.militarized_days[a, b] == 1  # today's posture militarized the pair
+            for x, y, share, against in ((a, b, 1 - rel.rival_share, rel.rival),
+                                         (b, a, rel.rival_share, rel.actor)):
+                threat, own = w.threat_day[x, y], w.rung[x, y]
+                standing = threat >= 0
+                backed = standing & (own < Rung.POSTURE) & ~fight & ~agreed
+                threat[standing & (fight | agreed | (own < Rung.POSTURE))] = -1
+                if focal and backed.any():
+                    w.backdown_day[backed & (w.backdown_day == NEVER)] = day - self.branch_day
+                if draws is not None:
+                    u = draws[x]
+                    standing = threat >= 0
+                    if standing.any():
+                        rate = (p["model.concede_rate"] * 2 * share
+                                / np.maximum(against.param("resolve"), 1e-6))
+                        yields = np.flatnonzero(standing & (u < -np.expm1(-rate)))
+                        if yields.size:
+                            self._yield(x, y, yields, focal)
+                opened = ((own == Rung.POSTURE) & (w.rung[y, x] < Rung.POSTURE) & starts
+                          & (threat < 0) & (w.threat_day[y, x] < 0) & ~agreed & on)
+                threat[opened] = day
+
+    def _yield(self, x: int, y: int, index: np.ndarray, focal: bool) -> None:
+        """State ``y`` yields to ``x``'s public threat in the replicates at ``index``."""
+        w, p, day = self.world, self.params, self.day
+        for i, j in ((x, y), (y, x)):
+            w.rung[i, j, index] = np.minimum(w.rung[i, j, index], Rung.DOWNGRADE)
+            w.agreed_until[i, j, index] = day + take(p["model.agreement_days"], index)
+        w.threat_day[x, y, index] = -1
+        if focal:
+            first = w.concession_day[index]
+            w.concession_day[index] = np.where(first == NEVER, day - self.branch_day, first)
+
     def observe(self) -> None:
-        """Note the highest rung, the dispute's onset, the last militarized day and each
+        """Note the highest rung (overall, and on the simulated days after the branch), the
+        dispute's onset, the last militarized day and each
         side's first use of force in the focal dyad."""
         w = self.world
         a, b = self.focal
         day = self.day - self.branch_day
         for side, rung in enumerate((w.rung[a, b], w.rung[b, a])):
             np.maximum(w.max_rung, rung, out=w.max_rung)
+            if day > 0:  # a simulated day, not the replayed record
+                np.maximum(w.max_rung_after, rung, out=w.max_rung_after)
             first = w.first_force[side]
             first[(first == NEVER) & (rung >= FORCE)] = day
         w.onset[(w.onset == NEVER) & (w.max_rung >= MILITARIZED)] = day
@@ -579,13 +655,16 @@ class CrisisModel(mesa.Model):
         rec["days_to_deescalation"][rows] = np.where(
             status == DEESCALATED, day - w.calm[index] + 1, NO_DAY)
         rec["max_rung"][rows] = w.max_rung[index]
+        rec["max_rung_after_branch"][rows] = w.max_rung_after[index]
         onset = w.onset[index]
         rec["days_to_dispute"][rows] = np.where(onset < NEVER, onset, NO_DAY)
         last = w.last_militarized[index]
         rec["days_to_militarized_end"][rows] = np.where(
             (onset < NEVER) & (status != ONGOING), last, NO_DAY)
-        agreed = w.agreement_day[index]
-        rec["days_to_agreement"][rows] = np.where(agreed < NEVER, agreed, NO_DAY)
+        for column, days in (("days_to_agreement", w.agreement_day),
+                             ("days_to_concession", w.concession_day),
+                             ("days_to_backdown", w.backdown_day)):
+            rec[column][rows] = np.where(days[index] < NEVER, days[index], NO_DAY)
         rec["dispute_days"][rows] = np.where(
             onset < NEVER, w.last_militarized[index].astype(np.int32) - onset + 1, NO_DAY)
         rec["mid_hostility"][rows] = mid_hostility(w.max_rung[index], status)

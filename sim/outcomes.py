@@ -35,9 +35,16 @@ COLUMNS: dict[str, tuple[type, str]] = {
                                 "(as MID dates a dispute's end)"),
     "days_to_agreement": (np.int16, "days after the branch to the focal pair's first "
                           "agreement to step down together"),
+    "days_to_concession": (np.int16, "days after the branch when a side of the focal "
+                           "pair first yielded to the other's public threat"),
+    "days_to_backdown": (np.int16, "days after the branch when a side of the focal pair "
+                         "first backed down from its own public threat"),
     "days_to_deescalation": (np.int16, "days after the branch to the first of the calm "
                              "days that ended the crisis"),
     "max_rung": (np.int8, "highest rung either side of the focal dyad reached"),
+    "max_rung_after_branch": (np.int8, "highest rung either side of the focal dyad reached "
+                              "on the simulated days after the branch (-1: none), apart "
+                              "from the replayed record"),
     "mid_hostility": (np.int8, "MID hostility level of the dispute (5 only for a war)"),
     "force_reciprocated": (np.bool_, "both sides used force (rung >= limited strike)"),
     "days_to_reciprocation": (np.int16, "days from the first use of force to the other "
@@ -46,13 +53,15 @@ COLUMNS: dict[str, tuple[type, str]] = {
     "strike_deaths": (np.float32, "deaths from limited strikes on militant sites"),
     "attack_deaths": (np.float32, "deaths in the two states from militant attacks after "
                       "the start"),
-    "mediated": (np.bool_, "a mediator was active on some day"),
+    "mediated": (np.bool_, "a mediator was active on some day after the branch, with "
+                 "leverage over a party (when it could act)"),
     "parameter_draw": (np.int16, "the posterior draw the replicate's calibrated parameters "
                        "came from (-1: the point defaults)"),
 }
 
 DAY_COLUMNS = ("days_to_dispute", "dispute_days", "days_to_militarized_end",
-               "days_to_agreement", "days_to_deescalation", "days_to_reciprocation")
+               "days_to_agreement", "days_to_concession", "days_to_backdown",
+               "days_to_deescalation", "days_to_reciprocation")
 
 Z95 = 1.959963984540054
 
@@ -182,6 +191,7 @@ class Summary:
     outcomes: dict[str, Proportion]
     days_to_deescalation: Quantiles
     max_rung: dict[str, Proportion]
+    max_rung_after_branch: dict[str, Proportion]
     mid_hostility: dict[str, Proportion]
     force_reciprocated: Proportion
     days_to_reciprocation: Quantiles
@@ -203,6 +213,9 @@ class Summary:
             days_to_deescalation=Quantiles.of(records["days_to_deescalation"][deescalated]),
             max_rung={r.name.lower(): Proportion(int((records["max_rung"] == r).sum()), n)
                       for r in Rung},
+            max_rung_after_branch={
+                r.name.lower(): Proportion(int((records["max_rung_after_branch"] == r).sum()), n)
+                for r in Rung},
             mid_hostility={str(level): Proportion(int((records["mid_hostility"] == level).sum()),
                                                   n) for level in MID_LEVELS},
             force_reciprocated=Proportion(int(reciprocated.sum()), n),
@@ -224,6 +237,8 @@ class Summary:
             "outcomes": {k: v.as_dict() for k, v in self.outcomes.items()},
             "days_to_deescalation": json_safe(asdict(self.days_to_deescalation)),
             "max_rung": {k: v.as_dict() for k, v in self.max_rung.items()},
+            "max_rung_after_branch": {k: v.as_dict()
+                                      for k, v in self.max_rung_after_branch.items()},
             "mid_hostility": {k: v.as_dict() for k, v in self.mid_hostility.items()},
             "force_reciprocated": self.force_reciprocated.as_dict(),
             "days_to_reciprocation": json_safe(asdict(self.days_to_reciprocation)),

@@ -288,6 +288,19 @@ STATE: dict[str, Param] = {
         "rise of the state's cost of force with its own battle dead: F × (1 + this × "
         "log(1 + dead)); 0 switches it off", "Gartner 2008 (support falls with casualties, "
         "in proportion to their log); magnitude judgment"),
+    "audience_cost": Param(
+        2.0, 0, 20, "utility",
+        "cost to the leadership of backing down from its own public threat: of stepping "
+        "below posture while its threat stands and the rival has neither yielded nor "
+        "agreed; 0 switches audience costs off", "Tomz 2007 (citizens disapprove of "
+        "leaders who threaten and back down); Fearon 1994 (audience costs make threats "
+        "credible); magnitude judgment (two days of a rung of hostility)"),
+    "stake": Param(
+        0.0, 0, 20, "utility per day",
+        "value of the issue the state demands when it makes a public threat: while the "
+        "threat stands it is pressed by force like a grievance (answered at limited strike), "
+        "times resolve; 0 for no issue", "scenario facts (the population template codes "
+        "territorial and other issues; Vasquez & Henehan 2001), magnitude judgment"),
     "holding_value": Param(
         0.0, 0, 50, UTILITY,
         "value of each day the state holds ground it has taken (at clashes or above): a "
@@ -400,6 +413,19 @@ MODEL: dict[str, Param] = {
         "ceiling of the push domestic pressure puts on the desired rung, reached smoothly: "
         "cap × tanh(pressure / cap); 0 switches the ceiling off",
         "judgment: rally effects are bounded and short (Mueller 1973; Baker & Oneal 2001)"),
+    "deterrence": Param(
+        1, 0, 1, "flag",
+        "whether a state's public threat (posture toward a rival below posture) commits it: "
+        "backing down costs it its audience_cost, its stake is pressed, and the rival may "
+        "yield; off, a display is only a rung", "Fearon 1994; Tomz 2007; judgment",
+        flag=True),
+    "concede_rate": Param(
+        0.007, 0, 1, "per day",
+        "daily hazard that a state yields to a rival's standing public threat, before its "
+        "modifiers: × 2 × the threatener's share of the pair's capability / the target's "
+        "resolve", "MID 5.0: of the 469 post-1945 disputes whose highest action was a "
+        "display, 19 ended in the target's yielding or the challenger's victory (4.1%); "
+        "over the median display (6 days) that is -ln(1 - 0.041)/6 ≈ 0.007 a day"),
     "settle_rate": Param(
         0.002, 0, 1, "per day",
         "daily hazard that a militarized pair agrees to step down together, before its "

@@ -62,6 +62,7 @@ class Situation(Protocol):
     clashes_cost: Any          # N - V: nuclear deterrence less the value of holding ground
     stepdown_bonus: Any        # b, mediation's reward per rung stepped down
     escalation_penalty: Any    # m, manipulative mediation's charge per rung stepped up
+    backdown_cost: Any         # A, the audience cost of stepping below posture (a threat stands)
 
     def param(self, name: str) -> Any: ...
 
@@ -161,6 +162,7 @@ class QuantalResponse(Policy):
 
         U(k) = -w\,(k-\tau)^2 - a\,(k-r)^2 - c\,\max(0, k-1) - F\,\max(0, k-4)
                - N\,[k \ge 6] + G\,[k \ge L] + b\,\max(0, r-k) - m\,\max(0, k-r)
+           - A\,[k < 4]
 
     with τ the desired rung (the rival's rung pushed up by hawkishness, rivalry, domestic
     pressure, and grievance up to the rung L of the offence), G the grievance still to be
@@ -171,8 +173,10 @@ class QuantalResponse(Policy):
     rung of force (rising with the state's own dead), N nuclear deterrence less the value of
     holding ground (a revisionist aim), G scaled by the leadership's private resolve and
     available once an answer is prepared,
-    b mediation's reward for stepping down and m a manipulative mediator's charge for
-    stepping up. β is how deliberate the leadership is: β → ∞ is the best response, β = 0 a
+    b mediation's reward for stepping down, m a manipulative mediator's charge for
+    stepping up, and A the audience cost of backing down below posture while the state's
+    own public threat stands (its stake then adds to G, pressed at L ≥ limited strike).
+    β is how deliberate the leadership is: β → ∞ is the best response, β = 0 a
     uniform choice among the reachable rungs.
 
     References
@@ -215,7 +219,7 @@ class QuantalResponse(Policy):
         rows[0] += slope
         rows[4] -= slope
         if s.aggrieved:  # + G at rungs that answer the offence (a grievance implies one)
-            who = np.flatnonzero(s.grievance > 0)
+            who = np.flatnonzero(s.retaliation > 0)
             if 10 * len(who) < len(own):  # few: work on them alone
                 grievance = s.retaliation[who]
                 short, part = s.offence[who] - own[who], rows[:, who]
@@ -225,6 +229,10 @@ class QuantalResponse(Policy):
                 row += grievance * (short <= offset)
             if part is not rows:
                 rows[:, who] = part
+        cost = s.backdown_cost
+        if np.ndim(cost) or cost:  # backing down from a public threat (an audience cost)
+            for row, offset in zip(rows, OFFSETS, strict=True):
+                row -= cost * (own + offset < Rung.POSTURE)
         bonus, penalty = s.stepdown_bonus, s.escalation_penalty
         for row, offset in zip(rows, OFFSETS, strict=True):
             if offset < 0 and (np.ndim(bonus) or bonus):

@@ -78,12 +78,23 @@ GRAVITY_PRESSURE = {0: 0.0, 1: 0.0, 2: 0.0, 3: 0.5, 4: 0.5, 5: 1.0, 6: 1.0}
 4 influence, 5 grave damage, 6 existence). Judgment: threats to territory, influence or
 survival push a government to stand firmer; unknown or other codes give 0."""
 
+ISSUE_STAKE = 1.0
+"""The challenger's ``stake`` (utility per day) in the issue of a dispute: what its public
+threat demands, pressed by force if the target does not yield (docs/ODD.md §7.11).
+Judgment: a day's cost of a rung of hostility."""
+
+TERRITORIAL_STAKE = 2.0
+"""The challenger's ``stake`` when the issue is territory: a MID whose challenger sought to
+revise territory (``revtype`` 1) or an ICB crisis whose target saw a territorial threat
+(``gravcr`` 3). Judgment: twice an ordinary issue (territorial disputes escalate and recur
+more often: Vasquez & Henehan 2001; Hensel 1996)."""
+
 MEDIATOR_LEVERAGE = 0.3
 """Leverage of the generic third party present in every case (the generic rivalry's
 value). Whether a crisis was actually mediated is an outcome and is not used."""
 
 OVERRIDDEN = ("actor.A.capability", "actor.B.capability", "actor.A.nuclear",
-              "actor.B.nuclear", "actor.B.pressure")
+              "actor.B.nuclear", "actor.B.pressure", "actor.A.stake")
 """The parameters in which cases of one shape differ (per-replicate overrides)."""
 
 MODEL_REPLICATES = 100_000
@@ -108,6 +119,9 @@ class Case:
     dispute, each a way it may have started)."""
     number: int = 0
     """The dispute's or crisis's number in its dataset (MID ``dispnum``, ICB ``crisno``)."""
+    stake: float = ISSUE_STAKE
+    """The challenger's stake in the issue (:data:`ISSUE_STAKE` or
+    :data:`TERRITORIAL_STAKE`)."""
 
     def replicates(self, run: int) -> int:
         return max(1, round(self.share * run))
@@ -119,7 +133,8 @@ class Case:
 
     def values(self) -> tuple[float, ...]:
         """The values of :data:`OVERRIDDEN`, in order."""
-        return (*self.capability, *(float(n) for n in self.nuclear), self.pressure)
+        return (*self.capability, *(float(n) for n in self.nuclear), self.pressure,
+                self.stake)
 
     def seed(self, seed: int) -> np.random.SeedSequence:
         """This case's seed: a function of the run seed and the case id alone."""
@@ -146,11 +161,13 @@ def from_crises(crises: record.Crises) -> list[Case]:
             nuclear=(_flag(r.nuclear_b), _flag(r.nuclear_a)),
             trigger=TRIGGER_RUNG[int(r.trigger)],
             rivalry=RIVALRY_IF_HISTORY if history else 0.0,
-            pressure=GRAVITY_PRESSURE.get(gravity, 0.0), number=int(r.crisno)))
+            pressure=GRAVITY_PRESSURE.get(gravity, 0.0),
+            stake=TERRITORIAL_STAKE if gravity == 3 else ISSUE_STAKE, number=int(r.crisno)))
     return cases
 
 
-MID_ONSET = ("state_a", "state_b", "cinc_a", "cinc_b", "nuclear_a", "nuclear_b", "prior_mids")
+MID_ONSET = ("state_a", "state_b", "cinc_a", "cinc_b", "nuclear_a", "nuclear_b", "prior_mids",
+             "revtype")
 """The dispute fields a MID case is built from (known when the dispute began)."""
 
 
@@ -159,14 +176,17 @@ def from_disputes(disputes: Any, starts: dict[Rung, float] | None = None) -> lis
     side A's principal originator is the challenger."""
     starts = MID_STARTS if starts is None else starts
     rows = disputes[list(MID_ONSET)]
+    territorial = (rows["revtype"] == 1).fillna(False).astype(bool)  # NA: not known to be
     return [Case(
         id=f"mid-{int(number)}-{rung.name.lower()}", title=f"MID {int(number)}",
         challenger=str(int(r.state_a)), target=str(int(r.state_b)),
         capability=(float(r.cinc_a), float(r.cinc_b)),
         nuclear=(_flag(r.nuclear_a), _flag(r.nuclear_b)), trigger=rung,
         rivalry=RIVALRY_IF_HISTORY if r.prior_mids > 0 else 0.0, pressure=0.0, share=share,
+        stake=TERRITORIAL_STAKE if land else ISSUE_STAKE,
         number=int(number))
-        for number, r in zip(rows.index, rows.itertuples(index=False), strict=True)
+        for number, r, land in zip(rows.index, rows.itertuples(index=False), territorial,
+                                   strict=True)
         for rung, share in starts.items()]
 
 
@@ -182,7 +202,8 @@ def document(case: Case, horizon: int = HORIZON) -> dict[str, Any]:
             "sources": ["docs/population.md"]},
         "actor": [
             {"id": "A", "name": f"challenger (COW {case.challenger})", "kind": "state",
-             "parameters": {"capability": case.capability[0], "nuclear": case.nuclear[0]}},
+             "parameters": {"capability": case.capability[0], "nuclear": case.nuclear[0],
+                            "stake": case.stake}},
             {"id": "B", "name": f"target (COW {case.target})", "kind": "state",
              "parameters": {"capability": case.capability[1], "nuclear": case.nuclear[1],
                             "pressure": case.pressure}},
@@ -199,17 +220,26 @@ def scenario(case: Case, horizon: int = HORIZON) -> Scenario:
     return from_document(document(case, horizon), f"<{case.id}>")
 
 
+def _set(path: str, sets: dict[str, Any] | None) -> bool:
+    """Whether ``sets`` sets the parameter at ``path`` (``actor.A.stake``), by its path or
+    for every actor (``actor.*.stake``): a ``--set`` wins over the case's own value."""
+    _, _, name = path.split(".", 2)
+    return bool(sets) and (path in sets or f"actor.*.{name}" in sets)
+
+
 def run_cases(cases: Sequence[Case], replicates: int, seed: int, horizon: int = HORIZON,
               sets: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
     """Records of each case's replicates (:meth:`Case.replicates` of ``replicates``), case
     after case, with the overrides ``sets`` (``--set`` paths: ``model.NAME``,
-    ``actor.*.NAME``...) applied to every case; the cases must share one shape. The unit of
+    ``actor.*.NAME``...) applied to every case, winning over the case's own values of
+    :data:`OVERRIDDEN`; the cases must share one shape. The unit of
     work an executor runs: a pure function of its arguments."""
     if len({c.shape for c in cases}) != 1:
         raise ValueError("cases of one model must share their trigger and rivalry")
     counts = [c.replicates(replicates) for c in cases]
     overrides = {path: np.repeat(column, counts) for path, column in
-                 zip(OVERRIDDEN, zip(*(c.values() for c in cases), strict=True), strict=True)}
+                 zip(OVERRIDDEN, zip(*(c.values() for c in cases), strict=True), strict=True)
+                 if not _set(path, sets)}
     blocks = [Block(c.seed(seed), n) for c, n in zip(cases, counts, strict=True)]
     crisis = scenario(cases[0], horizon)
     if sets:

@@ -193,3 +193,82 @@ def test_casualty_aversion_keeps_replicates_independent(duel):
         np.testing.assert_array_equal(together[name][:300], alone[name], err_msg=name)
     state = CrisisModel(crisis, 3, 1).states[0]
     assert np.ndim(Situation(state, state.relations[0]).force_cost) == 1  # always per replicate
+
+
+THREAT = """
+[[event]]
+date = 2024-01-01
+kind = "action"
+actor = "A"
+target = "B"
+rung = "posture"
+"""
+"""A public threat on day 0 (the branch): A's posture militarizes the pair."""
+
+
+def _threat(duel, policy_a="scripted", policy_b="dove", **sets):
+    base = {"model.settle_rate": 0, "actor.B.resolve": 1.0}
+    return duel(policy_a, policy_b, extra=THREAT).override({**base, **sets})
+
+
+def test_the_target_yields_to_a_standing_threat_at_its_hazard(duel):
+    """A holds its threat (scripted), B never fights (dove): B yields on the first decided
+    day with probability 1 - exp(-λ), λ = concede_rate · 2 s_A / resolve_B. 4,000
+    replicates: the tolerance is four binomial standard errors."""
+    n = 4000
+    for cap_a, resolve, rate in ((0.01, 1.0, 0.1), (0.03, 1.0, 0.15), (0.01, 2.0, 0.05)):
+        crisis = _threat(duel, **{"model.concede_rate": 0.1, "actor.A.capability": cap_a,
+                                  "actor.B.capability": 0.01, "actor.B.resolve": resolve})
+        records = CrisisModel(crisis, n, 3).run()
+        day = records["days_to_concession"]
+        p = -np.expm1(-rate)
+        assert np.mean(day == 1) == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / n))
+        assert (day[day != NO_DAY] >= 1).all()              # only after the branch
+    off = CrisisModel(_threat(duel, **{"model.concede_rate": 0.1, "model.deterrence": 0}),
+                      n, 3).run()
+    assert (off["days_to_concession"] == NO_DAY).all()
+
+
+def test_an_audience_cost_keeps_a_threat_standing(duel):
+    """Backing down from a public threat costs the threatener its audience cost: the
+    higher it is, the longer the display lasts, and a backdown is recorded. With the
+    switch off, the audience cost does nothing."""
+    def displays(**sets):
+        crisis = _threat(duel, "quantal_response", "dove", **{"model.concede_rate": 0, **sets})
+        return CrisisModel(crisis, 2000, 4).run()
+
+    free, costly = displays(**{"actor.A.audience_cost": 0}), displays(
+        **{"actor.A.audience_cost": 10})
+    assert np.mean(costly["dispute_days"]) > 1.5 * np.mean(free["dispute_days"])
+    assert (free["days_to_backdown"] != NO_DAY).mean() > 0.9   # A backed down, for free
+    switched = displays(**{"actor.A.audience_cost": 10, "model.deterrence": 0})
+    np.testing.assert_array_equal(switched["dispute_days"], displays(
+        **{"actor.A.audience_cost": 0, "model.deterrence": 0})["dispute_days"])
+    assert (switched["days_to_backdown"] == NO_DAY).all()
+
+
+def test_the_stake_of_a_threat_is_pressed_by_force(duel):
+    """A challenger whose target does not yield presses its stake by force: more of its
+    threats become strikes the more the issue is worth to it (a territorial stake), and
+    none of that without the switch."""
+    def force(stake, on=1):
+        crisis = _threat(duel, "quantal_response", "quantal_response", **{
+            "model.concede_rate": 0, "actor.A.stake": stake, "model.deterrence": on})
+        return np.mean(CrisisModel(crisis, 2000, 5).run()["max_rung"] >= Rung.LIMITED_STRIKE)
+
+    none, issue, territory = force(0), force(1), force(2)
+    assert none < issue < territory
+    assert force(2, on=0) == force(0, on=0)
+
+
+def test_yielding_keeps_replicates_independent(duel):
+    """A replicate's threats, backdowns and yielding are the same alone and beside other
+    replicates (every replicate draws its yielding uniform every day)."""
+    crisis = _threat(duel, "quantal_response", "quantal_response", **{
+        "model.concede_rate": 0.05, "actor.A.stake": 2.0})
+    first, second = (Block(np.random.SeedSequence(7, spawn_key=(k,)), 200) for k in (0, 1))
+    together = CrisisModel(crisis, blocks=[first, second]).run()
+    alone = CrisisModel(crisis, blocks=[first]).run()
+    assert (alone["days_to_concession"] != NO_DAY).any()
+    for name in ("days_to_concession", "days_to_backdown", "max_rung", "dispute_days"):
+        np.testing.assert_array_equal(together[name][:200], alone[name], err_msg=name)

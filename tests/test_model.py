@@ -109,8 +109,11 @@ def test_recorded_attacks_happen_before_the_branch_and_drawn_ones_only_after(fla
 def test_without_mediators_no_one_mediates(flagship):
     records = simulate(flagship.override(variant="no_mediation"), 500, 3)
     lever = flagship.override({"actor.CHN.leverage": 0.0, "actor.USA.leverage": 0.0})
-    assert records["mediated"].all()  # they still engage, with no leverage: no effect
-    assert np.array_equal(records["outcome"], simulate(lever, 500, 3)["outcome"])
+    assert not records["mediated"].any()
+    levered = simulate(lever, 500, 3)
+    assert not levered["mediated"].any()  # they engage with no leverage: they cannot act
+    assert np.array_equal(records["outcome"], levered["outcome"])
+    assert simulate(flagship, 500, 3)["mediated"].any()
 
 
 def test_mediation_lasts_while_the_crisis_was_hot_recently_in_that_replicate(flagship):

@@ -27,7 +27,7 @@ class FakeSituation:
         self.script = np.full(n, Rung.PROTEST, np.int8)
         self.reciprocity, self.inertia, self.escalation_cost = 1.0, 1.0, 1.5
         self.force_cost, self.clashes_cost = 1.0, 0.0
-        self.stepdown_bonus = self.escalation_penalty = 0.0
+        self.stepdown_bonus = self.escalation_penalty = self.backdown_cost = 0.0
         self.params = params
 
     def param(self, name):

@@ -63,13 +63,16 @@ def test_cases_are_built_from_onset_fields_only(crises, monkeypatch):
 def test_dispute_cases_read_only_onset_columns():
     frame = pd.DataFrame({"state_a": [2, 750], "state_b": [365, 770], "cinc_a": [0.2, 0.07],
                           "cinc_b": [0.18, 0.01], "nuclear_a": [True, True],
-                          "nuclear_b": [True, False], "prior_mids": [3, 0]},
+                          "nuclear_b": [True, False], "prior_mids": [3, 0],
+                          "revtype": pd.array([1, pd.NA], dtype="Int64")},
                          index=pd.Index([10, 11], name="dispnum"))
     cases = population.from_disputes(frame)
     assert len(cases) == 2 * len(population.MID_STARTS)
     assert sum(population.MID_STARTS.values()) == pytest.approx(1)
     assert {c.trigger for c in cases} == set(population.MID_STARTS)
     assert cases[0].rivalry == population.RIVALRY_IF_HISTORY and cases[-1].rivalry == 0
+    assert cases[0].stake == population.TERRITORIAL_STAKE     # revision type 1: territory
+    assert cases[-1].stake == population.ISSUE_STAKE          # unknown: an ordinary issue
     shares = [c.replicates(100) for c in cases[:2]]
     assert sum(shares) == 100
 
@@ -118,3 +121,18 @@ def test_shares_scale_replicates_and_groups_respect_the_model_size():
 def test_a_mixed_model_is_refused():
     with pytest.raises(ValueError, match="share"):
         population.run_cases([case("icb-1"), case("icb-2", trigger=Rung.POSTURE)], 10, 1)
+
+
+def test_a_set_wins_over_the_case_values():
+    """An ablation's ``--set`` of a parameter the template codes per case (the challenger's
+    stake) replaces the case's value instead of being overridden by it."""
+    case = population.Case(id="t", title="t", challenger="2", target="20",
+                           capability=(0.1, 0.1), nuclear=(False, False),
+                           trigger=Rung.POSTURE, rivalry=0.0, pressure=0.0,
+                           stake=population.TERRITORIAL_STAKE)
+    coded = population.run_cases([case], 300, 1)
+    same = population.run_cases([case], 300, 1, sets={"actor.A.stake": 2.0})
+    off = population.run_cases([case], 300, 1, sets={"actor.*.stake": 0.0})
+    np.testing.assert_array_equal(coded["max_rung"], same["max_rung"])
+    assert (off["max_rung"] >= Rung.LIMITED_STRIKE).mean() < (
+        coded["max_rung"] >= Rung.LIMITED_STRIKE).mean()
