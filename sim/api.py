@@ -20,6 +20,7 @@ from sim.ladder import MID_LEVELS, Rung
 from sim.model import (
     BLOCK,
     BLOCKS_PER_MODEL,
+    Block,
     CrisisModel,
     Trajectories,
     block_count,
@@ -289,8 +290,9 @@ def story(scenario: str | Path | Scenario, replicate: int, seed: int = 1,
         raise InputError(f"--trace {replicate}: allowed: a replicate from 0 to "
                          f"{replicates - 1}")
     block, local = divmod(replicate, BLOCK)
-    model = CrisisModel(crisis, blocks=seed_blocks(seed, replicates, block, block + 1),
-                        trace=[local])
+    own = seed_blocks(seed, replicates, block, block + 1)[0]
+    # the replicates after it in its block change nothing of its future: run up to it
+    model = CrisisModel(crisis, blocks=[Block(own.seed, local + 1)], trace=[local])
     records = model.run()
     row = {name: values[local].item() for name, values in records.columns.items()}
     return Story(crisis, replicate, seed, model.trajectories, row)

@@ -42,6 +42,54 @@ def test_a_replicates_story_is_its_row_in_the_run(flagship):
         assert {n: records[n][k].item() for n in records.columns} == told
 
 
+def test_a_replicate_is_itself_whatever_the_size_of_the_run(flagship):
+    """Replicate i's numbers depend on the seed, i and the day alone: runs of 1, 7, 1,000
+    and 10,001 replicates, a model of the default blocks, a packed sweep point and a trace
+    give every replicate the same record (before, a run's size set how many numbers each
+    block drew a day, and a 1,000-replicate run left the 10,000-replicate one after day
+    one)."""
+    from sim import api, experiment
+
+    big = simulate(flagship, 10_001, 4)
+    for n in (1, 7, 1000):
+        small = simulate(flagship, n, 4)
+        for name in big.columns:
+            assert np.array_equal(small[name], big[name][:n]), (n, name)
+    alone = CrisisModel(flagship, 10_001, 4).run()
+    grid = experiment.load(ROOT / "experiments" / "mediation_and_pressure.toml")
+    points = grid.points()[:3]
+    packed = experiment.run_task(grid, points, 1000, 0, 1)
+    unpacked = simulate(grid.scenario.override(points[1]), 10_001, grid.seed)
+    for name in big.columns:
+        assert np.array_equal(alone[name], big[name]), name
+        assert np.array_equal(packed[1][name], unpacked[name][:1000]), name
+    assert len(set(big["outcome_day"][:1000].tolist())) > 10  # replicates that differ
+    for replicates in (4, 1000, 10_001):  # --trace 3 with any --replicates
+        told = api.story(flagship, 3, 4, replicates).record
+        assert told == {name: big[name][3].item() for name in big.columns}, replicates
+
+
+def test_every_draw_of_a_stream_is_made_at_a_fixed_place():
+    """A stream's k-th draw gives replicate j of a block the j-th number from counter k of
+    the block's generator, whatever the block's size or the blocks beside it; the raw-word
+    uniforms of large draws are exactly the generator's own float32 uniforms."""
+    blocks = model_module.seed_blocks(3, 25_000)
+    whole = model_module.Stream(blocks, "choice:A->B")
+    first = model_module.Stream([model_module.Block(blocks[1].seed, 5)], "choice:A->B")
+    packed = model_module.Stream([blocks[1], blocks[1]], "choice:A->B")
+    for _ in range(3):
+        u, v, w = whole.random(), first.random(), packed.random()
+        assert np.array_equal(v, u[10_000:10_005])
+        assert np.array_equal(w, np.concatenate([u[10_000:20_000]] * 2))
+    other = model_module.Stream(blocks, "force:A->B").random()
+    assert not np.array_equal(other, whole.random())
+    generator = np.random.Generator(np.random.Philox(7))
+    state = generator.bit_generator.state
+    fast = model_module.float_uniforms(generator, 2 * model_module.RAW_FROM + 1)
+    generator.bit_generator.state = state
+    assert np.array_equal(fast, generator.random(2 * model_module.RAW_FROM + 1, np.float32))
+
+
 def _records_after_each_day(crisis, n, seed):
     model = CrisisModel(crisis, n, seed)
     snapshots = []
