@@ -28,7 +28,15 @@ from sim.model import (
     simulate,
     simulate_blocks,
 )
-from sim.outcomes import Proportion, Records, Summary, counted, decimals
+from sim.outcomes import (
+    OUTCOME_LABELS,
+    OUTCOMES,
+    Proportion,
+    Records,
+    Summary,
+    counted,
+    decimals,
+)
 from sim.scenario import Scenario
 
 DEFAULT_REPLICATES = 10_000
@@ -110,6 +118,10 @@ class RunResult:
     @property
     def p_ongoing(self) -> Proportion:
         return self.summary.outcomes["ongoing"]
+
+    @property
+    def p_no_dispute(self) -> Proportion:
+        return self.summary.outcomes["no_dispute"]
 
     def to_pandas(self) -> Any:
         return self.records.to_pandas()
@@ -325,7 +337,7 @@ def describe(result: RunResult) -> str:
         f"{'Outcome by the horizon':34s}{'probability':>12s}   95% interval",
     ]
     names = {"war": "war (1,000+ battle deaths)", "deescalated": "de-escalated",
-             "ongoing": "ongoing at the horizon"}
+             "ongoing": "ongoing at the horizon", "no_dispute": "no dispute (never militarized)"}
     for key, label in names.items():
         p = m.outcomes[key]
         low, high = p.confidence_interval()
@@ -391,7 +403,7 @@ def tell(story: Story) -> str:
         lines.append(row.rstrip())
         for h in day["history"]:
             lines.append(f"{'':12s}  record: {h}")
-    outcome = ("war", "de-escalated", "ongoing")[rec["outcome"]]
+    outcome = OUTCOME_LABELS[OUTCOMES[rec["outcome"]]]
     lines.append("")
     lines.append(f"Outcome: {outcome} on day {rec['outcome_day']} after the branch; highest rung "
                  f"{Rung(rec['max_rung']).label}; battle deaths {rec['battle_deaths']:.0f}, "

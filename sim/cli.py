@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from sim.errors import InputError, WriteError, one_line
 from sim.folder import ResultsFolder
-from sim.outcomes import counted, json_safe
+from sim.outcomes import OUTCOMES, counted, json_safe
 
 EXIT_INVALID = 2
 EXIT_WRITE = 1
@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--x", help="sweep, heatmap: the parameter across (default: the first)")
     plot.add_argument("--y", help="heatmap: the parameter up (default: the second)")
     plot.add_argument("--by", help="sweep: one line per value of this parameter")
-    plot.add_argument("--outcome", default="war", choices=("war", "deescalated", "ongoing"))
+    plot.add_argument("--outcome", default="war", choices=OUTCOMES)
 
     app = sub.add_parser("app", help="the classroom page in the browser (Solara, offline)")
     app.add_argument("--port", type=_positive_int("port"), default=8765,
@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "and a classification tree of the inputs that lead to war")
     discover.add_argument("results", help="a results directory written by `crisis-sim sweep`")
     discover.add_argument("--outcome", default="war",
-                          help="war (default), deescalated or ongoing")
+                          help="war (default), deescalated, ongoing or no_dispute")
     discover.add_argument("--threshold", type=_probability("threshold"), metavar="P",
                           help="a design point is of interest when its P(outcome) >= P "
                                "(default 0.024, the MID war share of disputes with force)")

@@ -38,7 +38,15 @@ from sim.agents import (
     take,
 )
 from sim.ladder import FORCE, MILITARIZED, Rung
-from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR, Records, mid_hostility
+from sim.outcomes import (
+    DEESCALATED,
+    NO_DAY,
+    NO_DISPUTE,
+    ONGOING,
+    WAR,
+    Records,
+    mid_hostility,
+)
 from sim.parameters import KINDS, MODEL, Distribution, Param, ParameterSet
 from sim.scenario import Event, Scenario
 
@@ -387,7 +395,7 @@ class CrisisModel(mesa.Model):
             self.detect_outcomes()
         self.record_day()
         if self.day == self.last_day:
-            self.finish(np.flatnonzero(self.world.status == ONGOING))
+            self.close()
         if self._ended * 8 >= self.world.n:
             self.keep(np.flatnonzero(self.world.status == ONGOING))
         self.day += 1
@@ -531,6 +539,15 @@ class CrisisModel(mesa.Model):
             w.status[war] = WAR
             w.status[deescalated] = DEESCALATED
             self.finish(np.flatnonzero(war | deescalated))
+
+    def close(self) -> None:
+        """At the horizon, a replicate neither at war nor de-escalated is ongoing if its
+        dispute was militarized, and ended with no dispute if the pair never reached
+        posture."""
+        w = self.world
+        undecided = np.flatnonzero(w.status == ONGOING)
+        w.status[undecided[w.max_rung[undecided] < MILITARIZED]] = NO_DISPUTE
+        self.finish(undecided)
 
     def finish(self, index: np.ndarray) -> None:
         """Write the records of the replicates at ``index`` (positions among the live), whose

@@ -47,10 +47,10 @@ def test_points_parquet_holds_values_estimates_and_intervals(small, tmp_path):
     result = Sweep(small, tmp_path / "out").run()
     table = pq.read_table(tmp_path / "out" / "points.parquet").to_pandas()
     assert len(table) == 6 and (table["n"] == 400).all()
-    for outcome in ("war", "deescalated", "ongoing"):
+    for outcome in ("war", "deescalated", "ongoing", "no_dispute"):
         assert (table[f"{outcome}_ci_low"] <= table[f"p_{outcome}"]).all()
         assert (table[f"p_{outcome}"] <= table[f"{outcome}_ci_high"]).all()
-    total = table["p_war"] + table["p_deescalated"] + table["p_ongoing"]
+    total = table["p_war"] + table["p_deescalated"] + table["p_ongoing"] + table["p_no_dispute"]
     assert np.allclose(total, 1)
     # a point's estimate is what running its scenario directly gives (same seed)
     point = small.points()[5]
@@ -119,7 +119,7 @@ def test_precision_adds_blocks_until_the_half_width_is_met(write, tmp_path):
     table = Sweep(spec, tmp_path / "out").run().points
     assert (table["n"] % 10_000 == 0).all()
     widths = [(table[f"{o}_ci_high"] - table[f"{o}_ci_low"]) / 2
-              for o in ("war", "deescalated", "ongoing")]
+              for o in ("war", "deescalated", "ongoing", "no_dispute")]
     assert (np.max(widths, axis=0) <= 0.01).all()
 
 

@@ -9,7 +9,7 @@ from scipy import stats
 from sim import model as model_module
 from sim.ladder import Rung
 from sim.model import CrisisModel, simulate
-from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR
+from sim.outcomes import DEESCALATED, NO_DAY, NO_DISPUTE, ONGOING, WAR
 
 from .conftest import FLAGSHIP, ROOT
 
@@ -113,6 +113,25 @@ def test_outcomes_are_absorbing(duel, policies, outcome):
                 assert np.array_equal(snap[name][decided], later[name][decided]), (day, name)
 
 
+@pytest.mark.parametrize("policies", [("dove", "dove"), ("grit", "grit")])
+def test_a_pair_that_never_quarrels_ends_with_no_dispute_not_ongoing(duel, policies):
+    """From normal relations two doves, or two GRIT states, never reach posture: their
+    crisis is 'no dispute' (before, 'ongoing', and P(de-escalated) = 0 read as failure)."""
+    records = simulate(duel(*policies), 300, 2)
+    assert np.all(records["outcome"] == NO_DISPUTE)
+    assert np.all(records["max_rung"] < Rung.POSTURE)
+    assert np.all(records["days_to_dispute"] == NO_DAY)
+    assert records.summary().outcomes["no_dispute"].p == 1
+
+
+def test_ongoing_is_a_militarized_dispute_still_open_at_the_horizon(flagship):
+    records = simulate(flagship.override(horizon=20), 2000, 3)
+    ongoing = records["outcome"] == ONGOING
+    assert ongoing.sum() > 100 and np.all(records["max_rung"][ongoing] >= Rung.POSTURE)
+    assert not np.any(records["outcome"] == NO_DISPUTE)  # the record starts with strikes
+    assert sum(p.k for p in records.summary().outcomes.values()) == len(records)
+
+
 def test_war_needs_the_battle_death_threshold(duel):
     crisis = duel("hawk", "hawk")
     records = CrisisModel(crisis, 500, 2).run()
@@ -125,7 +144,7 @@ def test_war_needs_the_battle_death_threshold(duel):
 
 def test_deescalation_needs_seven_calm_days_after_a_militarized_dispute(duel):
     calm = CrisisModel(duel("dove", "dove", initial="normal"), 50, 1).run()
-    assert (calm["outcome"] == ONGOING).all()  # never militarized: nothing to de-escalate
+    assert (calm["outcome"] == NO_DISPUTE).all()  # never militarized: nothing to de-escalate
     no_deals = {"model.settle_rate": 0}  # the rule alone, without agreements (§7.8)
     tense = CrisisModel(duel("dove", "dove", initial="posture").override(no_deals), 50, 1).run()
     assert (tense["outcome"] == DEESCALATED).all()

@@ -32,7 +32,8 @@ def test_outcome_bars_with_intervals(run):
     fig = plots.outcomes(run.summary, "t")
     ax = fig.axes[0]
     assert len(bars(ax)) == sum(p.k > 0 for p in run.summary.outcomes.values())  # no 0 bars
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["war", "de-escalated", "ongoing"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["war", "de-escalated", "ongoing",
+                                                               "no dispute"]
     assert "95% interval" in ax.get_ylabel()
     heights = sorted(b.get_height() for b in bars(ax))
     assert np.isclose(sum(heights), 1)
@@ -97,7 +98,7 @@ def test_comparison_forest_plot():
     ax = fig.axes[0]
     labels = [line.get_label() for line in ax.lines]
     assert "paired, common random numbers" in labels and "unpaired (independent runs)" in labels
-    assert len(ax.get_yticklabels()) == 3
+    assert len(ax.get_yticklabels()) == 4  # one row per outcome
 
 
 @pytest.mark.parametrize("kind,suffix", [("outcomes", ".png"), ("fan", ".svg")])
