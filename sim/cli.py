@@ -439,10 +439,25 @@ def cmd_plot(args: argparse.Namespace) -> int:
                 raise InputError(f"--{flag} {value}: not a factor of this sweep; allowed: "
                                  f"{', '.join(factors)}")
         x = args.x or factors[0]
+        design = manifest.get("design", "grid")
+        grid = design == "grid"
+        others = [f for f in factors if f != x]
+        if not grid and (args.kind == "heatmap" or args.by):
+            what = "--kind heatmap" if args.kind == "heatmap" else f"--by {args.by}"
+            raise InputError(f"{what}: needs a grid design; this sweep's {design} design gives "
+                             "each point its own values, so no two points share a cell or a "
+                             "line: use --kind sweep (each point with its interval)")
         if args.kind == "sweep":
-            figure = plots.sweep(points, x, by=args.by, outcome=args.outcome)
+            by = args.by or (others[0] if grid and len(others) == 1 else None)
+            if grid and by is None and others:
+                raise InputError(f"--kind sweep: this grid varies {', '.join(others)} besides "
+                                 f"{x}; give --by one of them (one line per value)")
+            if grid and by is not None and points.duplicated([x, by]).any():
+                raise InputError(f"--by {by}: points with the same {x} and {by} differ in "
+                                 f"{', '.join(f for f in others if f != by)}; a line would "
+                                 "join them: use --kind heatmap, or a grid over two factors")
+            figure = plots.sweep(points, x, by=by, outcome=args.outcome, grid=grid)
         else:
-            others = [f for f in factors if f != x]
             y = args.y or (others[0] if others else None)
             if y is None:
                 raise InputError("--kind heatmap needs a sweep over two parameters")

@@ -215,26 +215,40 @@ def _label(path: str) -> str:
     return path.replace("actor.", "").replace("*.", "both states' ")
 
 
-def sweep(points: Any, x: str, by: str | None = None, outcome: str = "war") -> Figure:
-    """P(outcome) against one parameter, with its 95% interval as a band; one line per
-    value of ``by`` if given."""
+def sweep(points: Any, x: str, by: str | None = None, outcome: str = "war",
+          grid: bool = True) -> Figure:
+    """P(outcome) against one parameter with its 95% interval: on a grid, a line and band
+    through the points of each value of ``by`` (if given), in the order of ``x``; for other
+    designs (``grid=False``: points that share no values), each point with its interval,
+    unjoined. Many values of ``by`` get a legend beside the axes, clear of the title."""
     fig, ax = _figure(8, 4.5)
-    groups = [(None, points)] if by is None else list(points.groupby(by, sort=True))
+    low, high, p = (points[f"{outcome}_ci_low"], points[f"{outcome}_ci_high"],
+                    points[f"p_{outcome}"])
+    if not grid:
+        ax.errorbar(points[x], p, yerr=[p - low, high - p], fmt="o", color=BLUE, ms=4,
+                    ecolor="#999999", elinewidth=1, capsize=2)
+    groups = [] if not grid else [(None, points)] if by is None else list(
+        points.groupby(by, sort=True))
     for i, (value, table) in enumerate(groups):
         table = table.sort_values(x)
-        colour, style, marker = SIDE_STYLE[i % len(SIDE_STYLE)] if i < 4 else (
-            plt.cm.cividis(i / len(groups)), "-", "o")
+        colour, style, marker = SIDE_STYLE[i % len(SIDE_STYLE)] if len(groups) <= 4 else (
+            plt.cm.cividis(i / max(1, len(groups) - 1)), "-", "o")
         label = f"{_label(by)} = {value:g}" if by is not None else None
         ax.fill_between(table[x], table[f"{outcome}_ci_low"], table[f"{outcome}_ci_high"],
-                        color=colour, alpha=0.2)
+                        color=colour, alpha=0.2 if len(groups) <= 4 else 0.08)
         ax.plot(table[x], table[f"p_{outcome}"], color=colour, ls=style, marker=marker,
-                label=label)
+                ms=4, label=label)
     ax.set_xlabel(_label(x))
     ax.set_ylabel(f"P({OUTCOME_LABELS[outcome]}) with 95% interval")
     ax.set_ylim(bottom=0)
-    ax.set_title(f"P({OUTCOME_LABELS[outcome]}) as {_label(x)} varies")
-    if by is not None:
-        ax.legend(fontsize=8)
+    ax.set_title(f"P({OUTCOME_LABELS[outcome]}) as {_label(x)} varies"
+                 + ("" if grid else f" ({len(points):,} design points)"))
+    if by is not None and grid:
+        if len(groups) <= 4:
+            ax.legend(fontsize=8)
+        else:  # beside the axes: a long legend inside would cover the lines and the title
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
+                      ncols=1 + len(groups) // 16, borderaxespad=0)
     fig.tight_layout()
     return fig
 
