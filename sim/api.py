@@ -417,7 +417,8 @@ def tell(story: Story) -> str:
 
 def save_run(result: RunResult, out: str | Path, variant: str | None = None,
              sets: dict[str, Any] | None = None, *, force: bool = False) -> Path:
-    """Write a run to a directory: ``run.json`` (what was run and its summary),
+    """Write a run to a directory: ``run.json`` (what was run, with a copy of the scenario
+    file's text, and its summary),
     ``records.parquet`` (one row per replicate) and, if paths were kept, ``paths.parquet``
     (day, relation, replicate, rung). Read back with :func:`load_run`.
 
@@ -449,13 +450,16 @@ def _save_run(result: RunResult, out: Path, variant: str | None,
         write_atomic(out / "paths.parquet", lambda p: pq.write_table(table, p))
     write_json(out / "run.json", {
         "scenario_file": str(Path(s.path).resolve()), "variant": variant,
+        "scenario_text": s.text, "scenario_sha256": s.sha256,  # the run's own copy
         "set": sets or {},  # dates are written as ISO text
         "branch": s.branch.isoformat(), "horizon": s.horizon, **result.as_dict()})
     return out
 
 
 def load_run(path: str | Path) -> RunResult:
-    """A run saved by :func:`save_run` (JSON and Parquet only)."""
+    """A run saved by :func:`save_run` (JSON and Parquet only), with the scenario as it was
+    run: the copy of its file that ``run.json`` keeps (runs saved before it kept one are
+    read with the file)."""
     import json
 
     import numpy as np
@@ -469,8 +473,14 @@ def load_run(path: str | Path) -> RunResult:
     except (OSError, ValueError):
         raise InputError(f"{path}: no run.json; give a directory written by "
                          "`crisis-sim run --out`") from None
-    crisis = resolve(info["scenario_file"], info.get("variant"), info.get("set") or None,
-                     info["branch"], info["horizon"])
+    if not isinstance(info, dict) or "scenario_file" not in info:
+        raise InputError(f"{path}/run.json: not a saved run; give a directory written by "
+                         "`crisis-sim run --out`")
+    saved = info.get("scenario_text")  # the file as it was run: editing or deleting the
+    base = (scenarios.from_text(saved, info["scenario_file"], info.get("scenario_sha256", ""))
+            if saved else info["scenario_file"])  # file later changes nothing here
+    crisis = resolve(base, info.get("variant"), info.get("set") or None, info["branch"],
+                     info["horizon"])
     records = Records(read_records([path / "records.parquet"]))
     trajectories = None
     if (path / "paths.parquet").exists():

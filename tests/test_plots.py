@@ -195,3 +195,26 @@ def test_a_latin_hypercube_is_points_with_intervals_and_no_heatmap(tmp_path, mon
         err = capsys.readouterr().err.strip()
         assert "needs a grid design" in err and "lhs" in err and len(err.splitlines()) == 1
     assert len(figures) == 1
+
+
+def test_a_saved_run_is_drawn_from_its_own_copy_of_the_scenario(tmp_path, monkeypatch):
+    """Before, `plot` re-read the scenario file: an edited file changed a saved run's figure
+    and a deleted one made it impossible to draw."""
+    scenario = tmp_path / "crisis.toml"
+    scenario.write_text(FLAGSHIP.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--replicates", "200", "--horizon", "20", "--out",
+                 str(out)]) == 0
+    before = api.load_run(out)
+    title = before.scenario.title
+    scenario.write_text(FLAGSHIP.read_text(encoding="utf-8").replace(title, "Edited later")
+                        .replace("2024-01-18", "2024-01-19"), encoding="utf-8")
+    edited = api.load_run(out)
+    assert edited.scenario.title == title
+    assert edited.scenario.effective_sha256 == before.scenario.effective_sha256
+    scenario.unlink()
+    figures = _drawn(monkeypatch)
+    for kind in ("outcomes", "fan"):
+        assert main(["plot", str(out), "--kind", kind, "-o", str(tmp_path / "f.png")]) == 0
+    assert title in figures[0].axes[0].get_title()
+    assert api.load_run(out).scenario.effective_sha256 == before.scenario.effective_sha256
