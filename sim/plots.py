@@ -205,7 +205,27 @@ def story(told: Any) -> Figure:
     ax.set_title(f"{told.scenario.title}: replicate {told.replicate}, {outcome}")
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
+    _apart(fig, ax.texts)
     return fig
+
+
+def _apart(fig: Figure, labels: list[Any], tries: int = 12) -> None:
+    """Move each label away from its point (further up if it sits above it, down if below),
+    a line at a time, until it overlaps no label placed before it: labels of the same or
+    nearby days would otherwise be drawn over each other."""
+    fig.canvas.draw()
+    placed: list[Any] = []
+    for label in labels:
+        box = label.get_window_extent()
+        dx, dy = label.xyann
+        step = (box.height + 1) * 72 / fig.dpi * (1 if dy >= 0 else -1)
+        for _ in range(tries):
+            if not any(box.overlaps(other) for other in placed):
+                break
+            dy += step
+            label.xyann = (dx, dy)
+            box = label.get_window_extent()
+        placed.append(box)
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -218,3 +218,15 @@ def test_a_saved_run_is_drawn_from_its_own_copy_of_the_scenario(tmp_path, monkey
         assert main(["plot", str(out), "--kind", kind, "-o", str(tmp_path / "f.png")]) == 0
     assert title in figures[0].axes[0].get_title()
     assert api.load_run(out).scenario.effective_sha256 == before.scenario.effective_sha256
+
+
+@pytest.mark.parametrize("replicate", [5, 8, 41])
+def test_a_story_draws_no_label_over_another(replicate):
+    """Deaths on both sides on one day, or attacks on nearby days, put their labels at one
+    place (before: drawn over each other in these replicates)."""
+    import itertools
+    fig = plots.story(api.story(FLAGSHIP, replicate, 1))
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in fig.axes[0].texts]
+    assert len(boxes) >= 4
+    assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
