@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.folder import ResultsFolder
@@ -174,8 +176,6 @@ def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, s
              for first, stop in ranges]
     bar = None
     if progress and len(calls) > 1:
-        from tqdm import tqdm
-
         bar = tqdm(total=replicates, unit=" crises", unit_scale=True, desc="simulating")
     parts: list[Records] = [Records({})] * len(calls)
     trajectories = None
@@ -217,8 +217,6 @@ def run_to_precision(scenario: str | Path | Scenario, precision: float, seed: in
     parts: list[Records] = []
     bar = None
     if progress:
-        from tqdm import tqdm
-
         bar = tqdm(total=ceiling, unit=" crises", unit_scale=True, desc="to precision")
     reached = 1.0
     for block in range(block_count(max_replicates)):

@@ -657,7 +657,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sets = _overrides(args)
     comparison = analysis.compare(args.scenario, variant=args.variant, set=sets or None,
                                   against=args.against, replicates=args.replicates,
-                                  seed=args.seed, branch=args.branch, horizon=args.horizon)
+                                  seed=args.seed, branch=args.branch, horizon=args.horizon,
+                                  progress=sys.stderr.isatty() and not args.json)
     if args.json:
         _print_json(comparison.as_dict())
     else:

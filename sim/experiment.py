@@ -38,6 +38,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tqdm.auto import tqdm
 
 from sim import __version__
 from sim import scenario as scenarios
@@ -745,8 +746,6 @@ class Sweep:
     def _bar(self, points: list) -> Any:
         if not self.progress:
             return None
-        from tqdm import tqdm
-
         e = self.experiment
         total = len(points) * e.replicates if e.replicates else None
         return tqdm(total=total, unit=" crises", unit_scale=True, dynamic_ncols=True,

@@ -175,3 +175,9 @@ def test_packed_points_get_exactly_their_standalone_numbers():
         alone = simulate(grid.scenario.override(values), 2000, grid.seed)
         for name in columns:
             assert np.array_equal(columns[name], alone[name]), (values, name)
+
+
+def test_a_sweep_from_python_shows_its_progress_when_asked(small, capsys):
+    experiment.sweep(small, progress=True)
+    err = capsys.readouterr().err
+    assert "6/6 points" in err and "2.40k/2.40k" in err
