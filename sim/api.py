@@ -19,17 +19,7 @@ from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.folder import ResultsFolder
 from sim.ladder import MID_LEVELS, Rung
-from sim.model import (
-    BLOCK,
-    BLOCKS_PER_MODEL,
-    Block,
-    CrisisModel,
-    Trajectories,
-    block_count,
-    seed_blocks,
-    simulate,
-    simulate_blocks,
-)
+from sim.model import CrisisModel, Trajectories, simulate, simulate_blocks
 from sim.outcomes import (
     OUTCOME_LABELS,
     OUTCOMES,
@@ -40,6 +30,7 @@ from sim.outcomes import (
     decimals,
 )
 from sim.scenario import Scenario
+from sim.seeds import BLOCK, BLOCKS_PER_MODEL, Block, block_count, seed_blocks
 
 DEFAULT_REPLICATES = 10_000
 MAX_REPLICATES = 10**9

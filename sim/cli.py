@@ -703,13 +703,13 @@ def _is_experiment(path: str) -> bool:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim import experiment, scenario
+    from sim import design, scenario
 
     problems: list[str] = []
     for path in args.files:
         try:
             if _is_experiment(path):
-                e = experiment.load(path)
+                e = design.load(path)
                 print(f"{path}: valid experiment ({counted(len(e.points()), 'design point')}, "
                       f"{e.design}; scenario {e.scenario.path})")
                 continue

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim.analysis import PairedDifference, compare
-from sim.experiment import design_matrix
+from sim.design import design_matrix
 from sim.sensitivity import sobol_indices
 
 from .conftest import FLAGSHIP

@@ -10,8 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import experiment
+from sim.design import design_matrix
 from sim.errors import InputError
-from sim.experiment import Sweep, design_matrix
+from sim.experiment import Sweep
 from sim.model import simulate
 
 from .conftest import FLAGSHIP, ROOT

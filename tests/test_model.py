@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from sim import model as model_module
+from sim import seeds
 from sim.ladder import Rung
 from sim.model import CrisisModel, simulate
 from sim.outcomes import DEESCALATED, NO_DAY, NO_DISPUTE, ONGOING, WAR
@@ -24,7 +25,7 @@ def test_same_seed_same_records_and_other_seeds_differ(flagship):
 
 @pytest.mark.parametrize("block", [500, 4])  # tiny models: days when nothing is hot in any
 def test_records_do_not_depend_on_how_blocks_are_grouped(flagship, monkeypatch, block):
-    monkeypatch.setattr(model_module, "BLOCK", block)
+    monkeypatch.setattr(seeds, "BLOCK", block)
     n = 2 * block + block // 2
     whole = simulate(flagship, n, 5, per_model=1)
     grouped = simulate(flagship, n, 5, per_model=3)
@@ -73,9 +74,9 @@ def test_every_draw_of_a_stream_is_made_at_a_fixed_place():
     """A stream's k-th draw gives replicate j of a block the j-th number from counter k of
     the block's generator, whatever the block's size or the blocks beside it; the raw-word
     uniforms of large draws are exactly the generator's own float32 uniforms."""
-    blocks = model_module.seed_blocks(3, 25_000)
+    blocks = seeds.seed_blocks(3, 25_000)
     whole = model_module.Stream(blocks, "choice:A->B")
-    first = model_module.Stream([model_module.Block(blocks[1].seed, 5)], "choice:A->B")
+    first = model_module.Stream([seeds.Block(blocks[1].seed, 5)], "choice:A->B")
     packed = model_module.Stream([blocks[1], blocks[1]], "choice:A->B")
     for _ in range(3):
         u, v, w = whole.random(), first.random(), packed.random()
