@@ -80,15 +80,19 @@ class Stream:
         tag = zlib.crc32(key.encode())
         self.calls = 0
         sizes: dict[tuple, int] = {}
+        roots: dict[tuple, np.random.SeedSequence] = {}
         self.parts = []
         for b in blocks:
-            seed = (b.seed.entropy, *b.seed.spawn_key)
+            entropy = b.seed.entropy  # an int, or a list of them
+            seed = (tuple(np.atleast_1d(entropy).tolist()), *b.seed.spawn_key)
             sizes[seed] = max(sizes.get(seed, 0), b.size)
+            roots[seed] = b.seed
             self.parts.append((seed, b.size))
         self.generators = []
         for seed, size in sizes.items():
+            root = roots[seed]
             bits = np.random.Philox(key=np.random.SeedSequence(
-                seed[0], spawn_key=(*seed[1:], tag)).generate_state(2, np.uint64))
+                root.entropy, spawn_key=(*root.spawn_key, tag)).generate_state(2, np.uint64))
             self.generators.append((seed, np.random.Generator(bits), bits.state, size))
 
     def _joined(self, draw: Any) -> np.ndarray:
