@@ -22,7 +22,7 @@ import numpy as np
 from sim import model, scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-ROUNDS = {1: 15, 1000: 15, 100_000: 5}
+ROUNDS = {1: 11, 1000: 15, 100_000: 9}
 SEEDS = {1: range(1, 101), 1000: range(1, 2), 100_000: range(1, 2)}
 
 

@@ -125,7 +125,11 @@ def float_uniforms(generator: np.random.Generator, n: int) -> np.ndarray:
     if n < RAW_FROM or FLOAT != np.float32:
         return generator.random(n, FLOAT)
     words = generator.bit_generator.random_raw(-(-n // 2)).astype("<u8", copy=False)
-    return (words.view("<u4")[:n] >> 8).astype(FLOAT) * FLOAT(2.0**-24)
+    halves = words.view("<u4")[:n]
+    np.right_shift(halves, 8, out=halves)  # in place: one new array, not three
+    uniforms = halves.astype(FLOAT)
+    uniforms *= FLOAT(2.0**-24)
+    return uniforms
 
 
 class World:
