@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from scipy.stats import qmc
 
 from sim import scenario as scenarios
 from sim.errors import InputError
@@ -134,6 +133,9 @@ def design_matrix(design: str, dimensions: int, samples: int, seed: int) -> np.n
     laid out as Saltelli's A, B and AB_i matrices (``samples`` rows each) from one scrambled
     Sobol' sequence of 2d dimensions, as ``scipy.stats.sobol_indices`` does.
     """
+    from scipy.stats import qmc  # as before the split: scipy.stats is 1-2 s to import, and
+    # checking a scenario or a grid experiment (`validate`) needs none of it
+
     if design == "lhs":
         return qmc.LatinHypercube(d=dimensions, rng=np.random.default_rng(seed)).random(samples)
     if design == "random":
