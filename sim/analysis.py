@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from sim import api, events, record, targets
 from sim import scenario as scenarios
@@ -175,9 +176,10 @@ class Comparison:
 def compare(scenario: str | Path | Any, *, variant: str | None = None,
             set: dict[str, Any] | None = None, against: str | Path | None = None,
             replicates: int = 10_000, seed: int = 1, branch: date | str | None = None,
-            horizon: int | None = None) -> Comparison:
+            horizon: int | None = None, progress: bool = False) -> Comparison:
     """Run a scenario and an alternative (a variant, ``set`` overrides, or another scenario
-    file) on the same random numbers and report paired differences."""
+    file) on the same random numbers and report paired differences. ``progress`` shows a
+    bar over both runs (in a notebook, a widget)."""
     if sum(x is not None and x != {} for x in (variant, set, against)) != 1:
         raise InputError("compare: give exactly one alternative: --variant, --set or --against")
     base = api.resolve(scenario, None, None, branch, horizon)
@@ -189,7 +191,12 @@ def compare(scenario: str | Path | Any, *, variant: str | None = None,
         label = f"variant {variant}" if variant else ", ".join(f"{k}={v}" for k, v in
                                                                  set.items())
     start = time.perf_counter()
-    ran_base, ran_other = api.run(base, replicates, seed), api.run(other, replicates, seed)
+    with tqdm(total=2 * replicates, unit=" crises", unit_scale=True, desc="comparing",
+              disable=not progress, dynamic_ncols=True) as bar:
+        ran_base = api.run(base, replicates, seed)
+        bar.update(replicates)
+        ran_other = api.run(other, replicates, seed)
+        bar.update(replicates)
     a, b = ran_base.records, ran_other.records
     outcomes = {name: PairedDifference.of(b["outcome"] == code, a["outcome"] == code)
                 for code, name in enumerate(OUTCOMES)}

@@ -14,22 +14,24 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.folder import ResultsFolder
 from sim.ladder import MID_LEVELS, Rung
-from sim.model import (
-    BLOCK,
-    BLOCKS_PER_MODEL,
-    CrisisModel,
-    Trajectories,
-    block_count,
-    seed_blocks,
-    simulate,
-    simulate_blocks,
+from sim.model import CrisisModel, Trajectories, simulate, simulate_blocks
+from sim.outcomes import (
+    OUTCOME_LABELS,
+    OUTCOMES,
+    Proportion,
+    Records,
+    Summary,
+    counted,
+    decimals,
 )
-from sim.outcomes import Proportion, Records, Summary, counted, decimals
 from sim.scenario import Scenario
+from sim.seeds import BLOCK, BLOCKS_PER_MODEL, Block, block_count, seed_blocks
 
 DEFAULT_REPLICATES = 10_000
 MAX_REPLICATES = 10**9
@@ -111,6 +113,10 @@ class RunResult:
     def p_ongoing(self) -> Proportion:
         return self.summary.outcomes["ongoing"]
 
+    @property
+    def p_no_dispute(self) -> Proportion:
+        return self.summary.outcomes["no_dispute"]
+
     def to_pandas(self) -> Any:
         return self.records.to_pandas()
 
@@ -162,8 +168,6 @@ def run(scenario: str | Path | Scenario, replicates: int = DEFAULT_REPLICATES, s
              for first, stop in ranges]
     bar = None
     if progress and len(calls) > 1:
-        from tqdm import tqdm
-
         bar = tqdm(total=replicates, unit=" crises", unit_scale=True, desc="simulating")
     parts: list[Records] = [Records({})] * len(calls)
     trajectories = None
@@ -205,8 +209,6 @@ def run_to_precision(scenario: str | Path | Scenario, precision: float, seed: in
     parts: list[Records] = []
     bar = None
     if progress:
-        from tqdm import tqdm
-
         bar = tqdm(total=ceiling, unit=" crises", unit_scale=True, desc="to precision")
     reached = 1.0
     for block in range(block_count(max_replicates)):
@@ -290,8 +292,9 @@ def story(scenario: str | Path | Scenario, replicate: int, seed: int = 1,
         raise InputError(f"--trace {replicate}: allowed: a replicate from 0 to "
                          f"{replicates - 1}")
     block, local = divmod(replicate, BLOCK)
-    model = CrisisModel(crisis, blocks=seed_blocks(seed, replicates, block, block + 1),
-                        trace=[local])
+    own = seed_blocks(seed, replicates, block, block + 1)[0]
+    # the replicates after it in its block change nothing of its future: run up to it
+    model = CrisisModel(crisis, blocks=[Block(own.seed, local + 1)], trace=[local])
     records = model.run()
     row = {name: values[local].item() for name, values in records.columns.items()}
     return Story(crisis, replicate, seed, model.trajectories, row)
@@ -324,7 +327,7 @@ def describe(result: RunResult) -> str:
         f"{'Outcome by the horizon':34s}{'probability':>12s}   95% interval",
     ]
     names = {"war": "war (1,000+ battle deaths)", "deescalated": "de-escalated",
-             "ongoing": "ongoing at the horizon"}
+             "ongoing": "ongoing at the horizon", "no_dispute": "no dispute (never militarized)"}
     for key, label in names.items():
         p = m.outcomes[key]
         low, high = p.confidence_interval()
@@ -404,7 +407,7 @@ def tell(story: Story) -> str:
         lines.append(row.rstrip())
         for h in day["history"]:
             lines.append(f"{'':12s}  record: {h}")
-    outcome = ("war", "de-escalated", "ongoing")[rec["outcome"]]
+    outcome = OUTCOME_LABELS[OUTCOMES[rec["outcome"]]]
     lines.append("")
     lines.append(f"Outcome: {outcome} on day {rec['outcome_day']} after the branch; highest rung "
                  f"{Rung(rec['max_rung']).label}; battle deaths {rec['battle_deaths']:.0f}, "
@@ -418,7 +421,8 @@ def tell(story: Story) -> str:
 
 def save_run(result: RunResult, out: str | Path, variant: str | None = None,
              sets: dict[str, Any] | None = None, *, force: bool = False) -> Path:
-    """Write a run to a directory: ``run.json`` (what was run and its summary),
+    """Write a run to a directory: ``run.json`` (what was run, with a copy of the scenario
+    file's text, and its summary),
     ``records.parquet`` (one row per replicate) and, if paths were kept, ``paths.parquet``
     (day, relation, replicate, rung). Read back with :func:`load_run`.
 
@@ -450,13 +454,16 @@ def _save_run(result: RunResult, out: Path, variant: str | None,
         write_atomic(out / "paths.parquet", lambda p: pq.write_table(table, p))
     write_json(out / "run.json", {
         "scenario_file": str(Path(s.path).resolve()), "variant": variant,
+        "scenario_text": s.text, "scenario_sha256": s.sha256,  # the run's own copy
         "set": sets or {},  # dates are written as ISO text
         "branch": s.branch.isoformat(), "horizon": s.horizon, **result.as_dict()})
     return out
 
 
 def load_run(path: str | Path) -> RunResult:
-    """A run saved by :func:`save_run` (JSON and Parquet only)."""
+    """A run saved by :func:`save_run` (JSON and Parquet only), with the scenario as it was
+    run: the copy of its file that ``run.json`` keeps (runs saved before it kept one are
+    read with the file)."""
     import json
 
     import numpy as np
@@ -470,8 +477,14 @@ def load_run(path: str | Path) -> RunResult:
     except (OSError, ValueError):
         raise InputError(f"{path}: no run.json; give a directory written by "
                          "`crisis-sim run --out`") from None
-    crisis = resolve(info["scenario_file"], info.get("variant"), info.get("set") or None,
-                     info["branch"], info["horizon"])
+    if not isinstance(info, dict) or "scenario_file" not in info:
+        raise InputError(f"{path}/run.json: not a saved run; give a directory written by "
+                         "`crisis-sim run --out`")
+    saved = info.get("scenario_text")  # the file as it was run: editing or deleting the
+    base = (scenarios.from_text(saved, info["scenario_file"], info.get("scenario_sha256", ""))
+            if saved else info["scenario_file"])  # file later changes nothing here
+    crisis = resolve(base, info.get("variant"), info.get("set") or None, info["branch"],
+                     info["horizon"])
     records = Records(read_records([path / "records.parquet"]))
     trajectories = None
     if (path / "paths.parquet").exists():

@@ -57,8 +57,9 @@ from sim import population, scorecard, scores, targets
 from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.executors import InProcess
-from sim.model import BLOCK, Block, CrisisModel
+from sim.model import CrisisModel
 from sim.outcomes import Records
+from sim.seeds import BLOCK, Block
 
 CUT = 3.0
 """Implausibility above which a parameter set is ruled out (Pukelsheim's three-sigma rule:
@@ -160,8 +161,8 @@ def load(path: str | Path) -> tuple[Settings, str]:
     try:
         table = CalibrationFile.model_validate(doc)
     except ValidationError as err:
-        raise InputError([scenarios._structural(e, doc, where, {}, CalibrationFile)
-                          for e in err.errors()]) from None
+        raise InputError(scenarios._structural_problems(err.errors(), doc, where, {},
+                                                        CalibrationFile)) from None
     spec = table.calibration
     problems: list[str] = []
 

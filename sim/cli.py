@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from sim.errors import InputError, WriteError, one_line
 from sim.folder import ResultsFolder
-from sim.outcomes import counted, json_safe
+from sim.outcomes import OUTCOMES, counted, json_safe
 
 EXIT_INVALID = 2
 EXIT_WRITE = 1
@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--x", help="sweep, heatmap: the parameter across (default: the first)")
     plot.add_argument("--y", help="heatmap: the parameter up (default: the second)")
     plot.add_argument("--by", help="sweep: one line per value of this parameter")
-    plot.add_argument("--outcome", default="war", choices=("war", "deescalated", "ongoing"))
+    plot.add_argument("--outcome", default="war", choices=OUTCOMES)
 
     app = sub.add_parser("app", help="the classroom page in the browser (Solara, offline)")
     app.add_argument("--port", type=_positive_int("port"), default=8765,
@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "and a classification tree of the inputs that lead to war")
     discover.add_argument("results", help="a results directory written by `crisis-sim sweep`")
     discover.add_argument("--outcome", default="war",
-                          help="war (default), deescalated or ongoing")
+                          help="war (default), deescalated, ongoing or no_dispute")
     discover.add_argument("--threshold", type=_probability("threshold"), metavar="P",
                           help="a design point is of interest when its P(outcome) >= P "
                                "(default 0.024, the MID war share of disputes with force)")
@@ -456,10 +456,25 @@ def cmd_plot(args: argparse.Namespace) -> int:
                 raise InputError(f"--{flag} {value}: not a factor of this sweep; allowed: "
                                  f"{', '.join(factors)}")
         x = args.x or factors[0]
+        design = manifest.get("design", "grid")
+        grid = design == "grid"
+        others = [f for f in factors if f != x]
+        if not grid and (args.kind == "heatmap" or args.by):
+            what = "--kind heatmap" if args.kind == "heatmap" else f"--by {args.by}"
+            raise InputError(f"{what}: needs a grid design; this sweep's {design} design gives "
+                             "each point its own values, so no two points share a cell or a "
+                             "line: use --kind sweep (each point with its interval)")
         if args.kind == "sweep":
-            figure = plots.sweep(points, x, by=args.by, outcome=args.outcome)
+            by = args.by or (others[0] if grid and len(others) == 1 else None)
+            if grid and by is None and others:
+                raise InputError(f"--kind sweep: this grid varies {', '.join(others)} besides "
+                                 f"{x}; give --by one of them (one line per value)")
+            if grid and by is not None and points.duplicated([x, by]).any():
+                raise InputError(f"--by {by}: points with the same {x} and {by} differ in "
+                                 f"{', '.join(f for f in others if f != by)}; a line would "
+                                 "join them: use --kind heatmap, or a grid over two factors")
+            figure = plots.sweep(points, x, by=by, outcome=args.outcome, grid=grid)
         else:
-            others = [f for f in factors if f != x]
             y = args.y or (others[0] if others else None)
             if y is None:
                 raise InputError("--kind heatmap needs a sweep over two parameters")
@@ -678,7 +693,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sets = _overrides(args)
     comparison = analysis.compare(args.scenario, variant=args.variant, set=sets or None,
                                   against=args.against, replicates=args.replicates,
-                                  seed=args.seed, branch=args.branch, horizon=args.horizon)
+                                  seed=args.seed, branch=args.branch, horizon=args.horizon,
+                                  progress=sys.stderr.isatty() and not args.json)
     if args.json:
         _print_json(comparison.as_dict())
     else:
@@ -723,13 +739,13 @@ def _is_experiment(path: str) -> bool:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim import experiment, scenario
+    from sim import design, scenario
 
     problems: list[str] = []
     for path in args.files:
         try:
             if _is_experiment(path):
-                e = experiment.load(path)
+                e = design.load(path)
                 print(f"{path}: valid experiment ({counted(len(e.points()), 'design point')}, "
                       f"{e.design}; scenario {e.scenario.path})")
                 continue

@@ -39,17 +39,18 @@ from sim.agents import (
     take,
 )
 from sim.ladder import FORCE, MILITARIZED, Rung
-from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR, Records, mid_hostility
+from sim.outcomes import (
+    DEESCALATED,
+    NO_DAY,
+    NO_DISPUTE,
+    ONGOING,
+    WAR,
+    Records,
+    mid_hostility,
+)
 from sim.parameters import KINDS, MODEL, Distribution, Param, ParameterSet
 from sim.scenario import DEATHS, NOBODY, Event, Scenario
-
-BLOCK = 10_000
-"""Replicates per seed block. Replicate ``i`` of a run belongs to block ``i // BLOCK``,
-whose random streams derive from ``SeedSequence(seed, spawn_key=(block,))`` alone, so its
-numbers do not depend on how blocks are grouped into model runs, tasks or workers."""
-
-BLOCKS_PER_MODEL = 10
-"""Seed blocks one model steps together: a performance setting, not a statistical one."""
+from sim.seeds import BLOCKS_PER_MODEL, Block, block_count, seed_blocks
 
 FLOAT = np.float32
 """The float type of per-replicate state and random draws (float64 gives the same estimates
@@ -61,55 +62,75 @@ ELECTION_WINDOW = 180
 no ``window`` ("within about six months", parameter-sources §5)."""
 
 
-def seed_sequence(rng: Any) -> np.random.SeedSequence:
-    """A SeedSequence from an int, a SeedSequence, a Generator or None (fresh entropy)."""
-    if isinstance(rng, np.random.SeedSequence):
-        return rng
-    if isinstance(rng, np.random.Generator):
-        return np.random.SeedSequence(int(rng.integers(2**63)))
-    return np.random.SeedSequence(rng)
-
-
-@dataclass(frozen=True)
-class Block:
-    """Replicates seeded together: ``size`` of them, from ``seed``."""
-
-    seed: np.random.SeedSequence
-    size: int
-
-
-def block_count(replicates: int) -> int:
-    return -(-replicates // BLOCK)
-
-
-def seed_blocks(seed: int, replicates: int, first: int = 0, stop: int | None = None
-                ) -> list[Block]:
-    """Blocks ``first`` to ``stop`` (exclusive) of a run of ``replicates`` seeded ``seed``."""
-    stop = block_count(replicates) if stop is None else stop
-    return [Block(np.random.SeedSequence(seed, spawn_key=(k,)),
-                  min(BLOCK, replicates - k * BLOCK)) for k in range(first, stop)]
-
-
 class Stream:
-    """A named random stream over a model's seed blocks (one generator per block), so the
-    numbers a replicate sees depend only on the run seed, its block and the name."""
+    """A named random stream over a model's seed blocks, counter-based.
+
+    Each seed block has a Philox4x64 generator keyed by the block's seed and the stream's
+    name. Draw ``k`` of the stream (its ``k``-th call: a day's choice, a parameter's
+    values) reads that generator from counter ``(0, k, 0, 0)``, and replicate ``j`` of the
+    block takes the ``j``-th number from there. So what a replicate sees is a function of
+    the run seed, its block, its place in the block, the name and the draw alone, whatever
+    the block's size, the other blocks in the model or the live replicates: a run of 1, of
+    1,000 or of 10,001, a trace, a slice or a packed sweep point give replicate ``i`` the
+    same future, provided every draw is made every day whatever the replicates' states (the
+    model's rule: see :meth:`CrisisModel.uniforms`). A block repeated in one model (the
+    design points of a packed sweep) is drawn once a call.
+    """
 
     def __init__(self, blocks: Sequence[Block], key: str) -> None:
         tag = zlib.crc32(key.encode())
-        self.parts = [(np.random.Generator(np.random.SFC64(np.random.SeedSequence(
-            b.seed.entropy, spawn_key=(*b.seed.spawn_key, tag)))), b.size) for b in blocks]
+        self.calls = 0
+        sizes: dict[tuple, int] = {}
+        roots: dict[tuple, np.random.SeedSequence] = {}
+        self.parts = []
+        for b in blocks:
+            entropy = b.seed.entropy  # an int, or a list of them
+            seed = (tuple(np.atleast_1d(entropy).tolist()), *b.seed.spawn_key)
+            sizes[seed] = max(sizes.get(seed, 0), b.size)
+            roots[seed] = b.seed
+            self.parts.append((seed, b.size))
+        self.generators = []
+        for seed, size in sizes.items():
+            root = roots[seed]
+            bits = np.random.Philox(key=np.random.SeedSequence(
+                root.entropy, spawn_key=(*root.spawn_key, tag)).generate_state(2, np.uint64))
+            self.generators.append((seed, np.random.Generator(bits), bits.state, size))
 
     def _joined(self, draw: Any) -> np.ndarray:
+        call, self.calls = self.calls, self.calls + 1
+        drawn = {}
+        for seed, generator, state, size in self.generators:
+            state["state"]["counter"][1] = call  # the rest of the state is the fresh one's
+            generator.bit_generator.state = state
+            drawn[seed] = draw(generator, size)
         if len(self.parts) == 1:
-            generator, size = self.parts[0]
-            return draw(generator, size)
-        return np.concatenate([draw(generator, size) for generator, size in self.parts])
+            return drawn[self.parts[0][0]][:self.parts[0][1]]
+        return np.concatenate([drawn[seed][:size] for seed, size in self.parts])
 
     def random(self) -> np.ndarray:
-        return self._joined(lambda g, n: g.random(n, FLOAT))
+        """One uniform [0, 1) per replicate (float32)."""
+        return self._joined(float_uniforms)
 
     def sample(self, spec: Param, value: Distribution) -> np.ndarray:
         return self._joined(lambda g, n: spec.draw(value, g, n))
+
+
+RAW_FROM = 4096
+"""Draws of at least this many uniforms are made from the generator's raw words at once
+(faster there; the same numbers)."""
+
+
+def float_uniforms(generator: np.random.Generator, n: int) -> np.ndarray:
+    """``generator.random(n, float32)``: the top 24 bits of each 32-bit half of the bit
+    generator's 64-bit words (low half first), times 2^-24."""
+    if n < RAW_FROM or FLOAT != np.float32:
+        return generator.random(n, FLOAT)
+    words = generator.bit_generator.random_raw(-(-n // 2)).astype("<u8", copy=False)
+    halves = words.view("<u4")[:n]
+    np.right_shift(halves, 8, out=halves)  # in place: one new array, not three
+    uniforms = halves.astype(FLOAT)
+    uniforms *= FLOAT(2.0**-24)
+    return uniforms
 
 
 class World:
@@ -204,8 +225,8 @@ class CrisisModel(mesa.Model):
     trace : sequence of int
         Replicates whose day-by-day path to keep (see :class:`Trajectories`).
     blocks : sequence of Block, optional
-        Seed blocks to step together instead of one block of ``replicates`` seeded by
-        ``rng`` (see :func:`seed_blocks`).
+        Seed blocks to step together instead of the blocks of a run of ``replicates``
+        seeded by ``rng`` (see :func:`seed_blocks`).
     overrides : mapping of parameter path to array, optional
         Per-replicate values replacing parameters after they are drawn (how a sweep packs
         several design points into one model).
@@ -215,11 +236,11 @@ class CrisisModel(mesa.Model):
                  trace: Sequence[int] = (), blocks: Sequence[Block] | None = None,
                  overrides: dict[str, np.ndarray] | None = None) -> None:
         if blocks is None:
-            blocks = [Block(seed_sequence(rng), replicates)]
+            blocks = seed_blocks(rng, replicates)
         replicates = sum(b.size for b in blocks)
-        super().__init__(rng=np.random.default_rng(blocks[0].seed))
         if replicates < 1:
             raise ValueError("replicates must be at least 1")
+        super().__init__(rng=np.random.default_rng(blocks[0].seed))
         self.crisis = crisis
         self.blocks = list(blocks)
         self.replicates = replicates
@@ -393,7 +414,7 @@ class CrisisModel(mesa.Model):
             self.detect_outcomes()
         self.record_day()
         if self.day == self.last_day:
-            self.finish(np.flatnonzero(self.world.status == ONGOING))
+            self.close()
         if self._ended * 8 >= self.world.n:
             self.keep(np.flatnonzero(self.world.status == ONGOING))
         self.day += 1
@@ -641,6 +662,15 @@ class CrisisModel(mesa.Model):
             w.status[war] = WAR
             w.status[deescalated] = DEESCALATED
             self.finish(np.flatnonzero(war | deescalated))
+
+    def close(self) -> None:
+        """At the horizon, a replicate neither at war nor de-escalated is ongoing if its
+        dispute was militarized, and ended with no dispute if the pair never reached
+        posture."""
+        w = self.world
+        undecided = np.flatnonzero(w.status == ONGOING)
+        w.status[undecided[w.max_rung[undecided] < MILITARIZED]] = NO_DISPUTE
+        self.finish(undecided)
 
     def finish(self, index: np.ndarray) -> None:
         """Write the records of the replicates at ``index`` (positions among the live), whose

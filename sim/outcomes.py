@@ -17,13 +17,20 @@ from scipy.special import betaincinv
 
 from sim.ladder import MID_HOSTILITY, MID_LEVELS, Rung
 
-WAR, DEESCALATED, ONGOING = 0, 1, 2
-OUTCOMES = ("war", "deescalated", "ongoing")
+WAR, DEESCALATED, ONGOING, NO_DISPUTE = 0, 1, 2, 3
+OUTCOMES = ("war", "deescalated", "ongoing", "no_dispute")
+"""How a replicate's crisis stands at the horizon, by code: war; de-escalated; a
+militarized dispute still ongoing; or no dispute, the focal pair never having reached
+posture (docs/ODD.md §7.6)."""
+OUTCOME_LABELS = {"war": "war", "deescalated": "de-escalated", "ongoing": "ongoing",
+                  "no_dispute": "no dispute"}
+"""Each outcome's name in words, for tables and figures."""
 NO_DAY = np.iinfo(np.int16).min
 """Marks a day that never came (no de-escalation, no reciprocation, no dispute)."""
 
 COLUMNS: dict[str, tuple[type, str]] = {
-    "outcome": (np.int8, "0 war, 1 deescalated, 2 ongoing at the horizon"),
+    "outcome": (np.int8, "0 war, 1 deescalated, 2 ongoing at the horizon (a militarized "
+                "dispute still unresolved), 3 no dispute (never reached posture)"),
     "outcome_day": (np.int16, "days after the branch when the outcome was decided"),
     "days_to_dispute": (np.int16, "days after the branch when the focal dyad first reached "
                         "posture or above, a militarized dispute (negative: before the branch)"),

@@ -18,13 +18,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.ladder import FORCE, Rung
-from sim.outcomes import OUTCOMES, Proportion, Summary
+from sim.outcomes import OUTCOME_LABELS, OUTCOMES, Proportion, Summary
 
 ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = (
     "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 OUTCOME_STYLE = {"war": (VERMILLION, "//"), "deescalated": (BLUE, ".."),
-                 "ongoing": ("#999999", "xx")}
-OUTCOME_LABEL = {"war": "war", "deescalated": "de-escalated", "ongoing": "ongoing"}
+                 "ongoing": ("#999999", "xx"), "no_dispute": (GREEN, "--")}
 SIDE_STYLE = [(BLUE, "-", "o"), (ORANGE, "--", "s"), (GREEN, "-.", "^"), (PURPLE, ":", "D")]
 
 
@@ -65,19 +64,20 @@ def _dates(ax: Any) -> None:
 
 
 def outcomes(summary: Summary, title: str = "How the crisis ends") -> Figure:
-    """P(war), P(de-escalated), P(ongoing) as bars with their 95% Wilson intervals."""
+    """P(war), P(de-escalated), P(ongoing), P(no dispute) as bars with their 95% Wilson
+    intervals."""
     fig, ax = _figure(6, 4)
     names = list(OUTCOMES)
     for i, name in enumerate(names):
         p = summary.outcomes[name]
         colour, hatch = OUTCOME_STYLE[name]
         ax.bar(i, p.p, color=colour, hatch=hatch, edgecolor=BLACK, width=0.6,
-               label=OUTCOME_LABEL[name])
+               label=OUTCOME_LABELS[name])
         low, high = _interval(p)
         ax.errorbar(i, p.p, yerr=[[low], [high]], color=BLACK, capsize=6, lw=1.5)
         ax.annotate(f"{p.p:.1%}", (i, p.p + high), textcoords="offset points",
                     xytext=(0, 4), ha="center")
-    ax.set_xticks(range(len(names)), [OUTCOME_LABEL[n] for n in names])
+    ax.set_xticks(range(len(names)), [OUTCOME_LABELS[n] for n in names])
     ax.set_ylim(0, 1.08)
     ax.set_ylabel("share of simulated futures (95% interval)")
     ax.set_xlabel("outcome by the horizon")
@@ -202,11 +202,31 @@ def story(told: Any) -> Figure:
     ax.set_xlabel("date")
     ax.set_ylabel("rung")
     _dates(ax)
-    outcome = ("war", "de-escalated", "ongoing")[told.record["outcome"]]
+    outcome = OUTCOME_LABELS[OUTCOMES[told.record["outcome"]]]
     ax.set_title(f"{told.scenario.title}: replicate {told.replicate}, {outcome}")
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
+    _apart(fig, ax.texts)
     return fig
+
+
+def _apart(fig: Figure, labels: list[Any], tries: int = 12) -> None:
+    """Move each label away from its point (further up if it sits above it, down if below),
+    a line at a time, until it overlaps no label placed before it: labels of the same or
+    nearby days would otherwise be drawn over each other."""
+    fig.canvas.draw()
+    placed: list[Any] = []
+    for label in labels:
+        box = label.get_window_extent()
+        dx, dy = label.xyann
+        step = (box.height + 1) * 72 / fig.dpi * (1 if dy >= 0 else -1)
+        for _ in range(tries):
+            if not any(box.overlaps(other) for other in placed):
+                break
+            dy += step
+            label.xyann = (dx, dy)
+            box = label.get_window_extent()
+        placed.append(box)
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -216,26 +236,40 @@ def _label(path: str) -> str:
     return path.replace("actor.", "").replace("*.", "both states' ")
 
 
-def sweep(points: Any, x: str, by: str | None = None, outcome: str = "war") -> Figure:
-    """P(outcome) against one parameter, with its 95% interval as a band; one line per
-    value of ``by`` if given."""
+def sweep(points: Any, x: str, by: str | None = None, outcome: str = "war",
+          grid: bool = True) -> Figure:
+    """P(outcome) against one parameter with its 95% interval: on a grid, a line and band
+    through the points of each value of ``by`` (if given), in the order of ``x``; for other
+    designs (``grid=False``: points that share no values), each point with its interval,
+    unjoined. Many values of ``by`` get a legend beside the axes, clear of the title."""
     fig, ax = _figure(8, 4.5)
-    groups = [(None, points)] if by is None else list(points.groupby(by, sort=True))
+    low, high, p = (points[f"{outcome}_ci_low"], points[f"{outcome}_ci_high"],
+                    points[f"p_{outcome}"])
+    if not grid:
+        ax.errorbar(points[x], p, yerr=[p - low, high - p], fmt="o", color=BLUE, ms=4,
+                    ecolor="#999999", elinewidth=1, capsize=2)
+    groups = [] if not grid else [(None, points)] if by is None else list(
+        points.groupby(by, sort=True))
     for i, (value, table) in enumerate(groups):
         table = table.sort_values(x)
-        colour, style, marker = SIDE_STYLE[i % len(SIDE_STYLE)] if i < 4 else (
-            plt.cm.cividis(i / len(groups)), "-", "o")
+        colour, style, marker = SIDE_STYLE[i % len(SIDE_STYLE)] if len(groups) <= 4 else (
+            plt.cm.cividis(i / max(1, len(groups) - 1)), "-", "o")
         label = f"{_label(by)} = {value:g}" if by is not None else None
         ax.fill_between(table[x], table[f"{outcome}_ci_low"], table[f"{outcome}_ci_high"],
-                        color=colour, alpha=0.2)
+                        color=colour, alpha=0.2 if len(groups) <= 4 else 0.08)
         ax.plot(table[x], table[f"p_{outcome}"], color=colour, ls=style, marker=marker,
-                label=label)
+                ms=4, label=label)
     ax.set_xlabel(_label(x))
-    ax.set_ylabel(f"P({OUTCOME_LABEL[outcome]}) with 95% interval")
+    ax.set_ylabel(f"P({OUTCOME_LABELS[outcome]}) with 95% interval")
     ax.set_ylim(bottom=0)
-    ax.set_title(f"P({OUTCOME_LABEL[outcome]}) as {_label(x)} varies")
-    if by is not None:
-        ax.legend(fontsize=8)
+    ax.set_title(f"P({OUTCOME_LABELS[outcome]}) as {_label(x)} varies"
+                 + ("" if grid else f" ({len(points):,} design points)"))
+    if by is not None and grid:
+        if len(groups) <= 4:
+            ax.legend(fontsize=8)
+        else:  # beside the axes: a long legend inside would cover the lines and the title
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
+                      ncols=1 + len(groups) // 16, borderaxespad=0)
     fig.tight_layout()
     return fig
 
@@ -253,8 +287,8 @@ def heatmap(points: Any, x: str, y: str, outcome: str = "war") -> Figure:
                 color="white" if value < 0.5 * table.to_numpy().max() else BLACK)
     ax.set_xlabel(_label(x))
     ax.set_ylabel(_label(y))
-    fig.colorbar(image, ax=ax, label=f"P({OUTCOME_LABEL[outcome]})")
-    ax.set_title(f"P({OUTCOME_LABEL[outcome]}) by {_label(x)} and {_label(y)}")
+    fig.colorbar(image, ax=ax, label=f"P({OUTCOME_LABELS[outcome]})")
+    ax.set_title(f"P({OUTCOME_LABELS[outcome]}) by {_label(x)} and {_label(y)}")
     fig.tight_layout()
     return fig
 
@@ -300,7 +334,7 @@ def comparison(compared: Any) -> Figure:
                 label="paired, common random numbers" if i == 0 else None)
         ax.plot(d["difference"], i, "o", color=BLACK, ms=7)
     ax.axvline(0, color=BLACK, lw=0.8)
-    ax.set_yticks(range(len(names)), [f"P({OUTCOME_LABEL.get(n, n)})" for n in names])
+    ax.set_yticks(range(len(names)), [f"P({OUTCOME_LABELS.get(n, n)})" for n in names])
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.set_xlabel("difference: alternative minus baseline (95% interval)")
     ax.set_title(f"{data['other']}\nagainst the baseline, {data['replicates']:,} paired "

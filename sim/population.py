@@ -32,9 +32,10 @@ from sim import record
 from sim.errors import InputError
 from sim.executors import InProcess
 from sim.ladder import Rung
-from sim.model import BLOCK, Block, CrisisModel
+from sim.model import CrisisModel
 from sim.outcomes import Records
 from sim.scenario import Scenario, from_document
+from sim.seeds import BLOCK, Block
 
 START = date(2000, 1, 1)
 """Every population scenario starts on this date: the model uses only days since the

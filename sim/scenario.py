@@ -512,6 +512,17 @@ def from_document(doc: dict, name: str) -> Scenario:
     return _build(doc, name, digest, "", None, {}, ()).with_posterior(posterior.default())
 
 
+def from_text(text: str, name: str, sha256: str) -> Scenario:
+    """Validate a scenario given as the text of its file, as a saved run keeps it; ``name``
+    and ``sha256`` are those of the file it was read from. Raises
+    :class:`~sim.errors.InputError` listing every problem."""
+    try:
+        doc = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError) as err:
+        raise InputError(f"{name}: the saved copy is not valid TOML: {err}") from None
+    return _build(doc, name, sha256, text, None, {}, ())
+
+
 def parse_set(assignment: str) -> tuple[str, Any]:
     """``"actor.PAK.restraint=0.8"`` → ``("actor.PAK.restraint", 0.8)``.
 

@@ -43,7 +43,7 @@ class SobolIndices:
 def sobol_indices(outputs: np.ndarray, n: int, factors: list[str], seed: int = 1,
                   replicates: int | None = None, resamples: int = 999) -> SobolIndices:
     """Sobol indices from outputs at a Saltelli design (A, B, AB_1 … AB_d; see
-    :func:`sim.experiment.design_matrix`), by ``scipy.stats.sobol_indices``, with percentile
+    :func:`sim.design.design_matrix`), by ``scipy.stats.sobol_indices``, with percentile
     bootstrap intervals (``scipy.stats.bootstrap``, seeded) over the base sample."""
     from scipy import stats
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim.analysis import PairedDifference, compare
-from sim.experiment import design_matrix
+from sim.design import design_matrix
 from sim.sensitivity import sobol_indices
 
 from .conftest import FLAGSHIP
@@ -98,3 +98,13 @@ def test_paired_interval_covers_rare_events_too():
         low, high = PairedDifference.of(other, base).confidence_interval()
         covered += low <= truth <= high
     assert covered / trials > 0.93
+
+
+def test_compare_shows_its_progress_when_asked(capsys):
+    compared = compare(FLAGSHIP, variant="no_mediation", replicates=300, horizon=60,
+                       progress=True)
+    err = capsys.readouterr().err
+    assert "comparing" in err and "600/600" in err
+    quiet = compare(FLAGSHIP, variant="no_mediation", replicates=300, horizon=60)
+    assert capsys.readouterr().err == ""
+    assert quiet.outcomes == compared.outcomes  # the bar changes no number

@@ -16,7 +16,7 @@ def test_json_has_the_documented_fields(capsys):
     out = json.loads(capsys.readouterr().out)
     assert {"scenario", "replicates", "seed", "outcomes", "days_to_deescalation", "max_rung",
             "mid_hostility", "elapsed_s"} <= set(out)
-    assert set(out["outcomes"]) == {"war", "deescalated", "ongoing"}
+    assert set(out["outcomes"]) == {"war", "deescalated", "ongoing", "no_dispute"}
     for p in out["outcomes"].values():
         assert p["ci_low"] <= p["p"] <= p["ci_high"]
     assert abs(sum(p["p"] for p in out["outcomes"].values()) - 1) < 1e-9

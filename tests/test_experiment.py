@@ -10,8 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import experiment
+from sim.design import design_matrix
 from sim.errors import InputError
-from sim.experiment import Sweep, design_matrix
+from sim.experiment import Sweep
 from sim.model import simulate
 
 from .conftest import FLAGSHIP, ROOT
@@ -47,10 +48,10 @@ def test_points_parquet_holds_values_estimates_and_intervals(small, tmp_path):
     result = Sweep(small, tmp_path / "out").run()
     table = pq.read_table(tmp_path / "out" / "points.parquet").to_pandas()
     assert len(table) == 6 and (table["n"] == 400).all()
-    for outcome in ("war", "deescalated", "ongoing"):
+    for outcome in ("war", "deescalated", "ongoing", "no_dispute"):
         assert (table[f"{outcome}_ci_low"] <= table[f"p_{outcome}"]).all()
         assert (table[f"p_{outcome}"] <= table[f"{outcome}_ci_high"]).all()
-    total = table["p_war"] + table["p_deescalated"] + table["p_ongoing"]
+    total = table["p_war"] + table["p_deescalated"] + table["p_ongoing"] + table["p_no_dispute"]
     assert np.allclose(total, 1)
     # a point's estimate is what running its scenario directly gives (same seed)
     point = small.points()[5]
@@ -119,7 +120,7 @@ def test_precision_adds_blocks_until_the_half_width_is_met(write, tmp_path):
     table = Sweep(spec, tmp_path / "out").run().points
     assert (table["n"] % 10_000 == 0).all()
     widths = [(table[f"{o}_ci_high"] - table[f"{o}_ci_low"]) / 2
-              for o in ("war", "deescalated", "ongoing")]
+              for o in ("war", "deescalated", "ongoing", "no_dispute")]
     assert (np.max(widths, axis=0) <= 0.01).all()
 
 
@@ -175,3 +176,9 @@ def test_packed_points_get_exactly_their_standalone_numbers():
         alone = simulate(grid.scenario.override(values), 2000, grid.seed)
         for name in columns:
             assert np.array_equal(columns[name], alone[name]), (values, name)
+
+
+def test_a_sweep_from_python_shows_its_progress_when_asked(small, capsys):
+    experiment.sweep(small, progress=True)
+    err = capsys.readouterr().err
+    assert "6/6 points" in err and "2.40k/2.40k" in err

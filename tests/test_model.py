@@ -7,9 +7,10 @@ import pytest
 from scipy import stats
 
 from sim import model as model_module
+from sim import seeds
 from sim.ladder import Rung
 from sim.model import CrisisModel, simulate
-from sim.outcomes import DEESCALATED, NO_DAY, ONGOING, WAR
+from sim.outcomes import DEESCALATED, NO_DAY, NO_DISPUTE, ONGOING, WAR
 
 from .conftest import FLAGSHIP, ROOT
 
@@ -24,7 +25,7 @@ def test_same_seed_same_records_and_other_seeds_differ(flagship):
 
 @pytest.mark.parametrize("block", [500, 4])  # tiny models: days when nothing is hot in any
 def test_records_do_not_depend_on_how_blocks_are_grouped(flagship, monkeypatch, block):
-    monkeypatch.setattr(model_module, "BLOCK", block)
+    monkeypatch.setattr(seeds, "BLOCK", block)
     n = 2 * block + block // 2
     whole = simulate(flagship, n, 5, per_model=1)
     grouped = simulate(flagship, n, 5, per_model=3)
@@ -40,6 +41,54 @@ def test_a_replicates_story_is_its_row_in_the_run(flagship):
     for k in (5, 10_003):
         told = api.story(flagship, k, 8, 12_000).record
         assert {n: records[n][k].item() for n in records.columns} == told
+
+
+def test_a_replicate_is_itself_whatever_the_size_of_the_run(flagship):
+    """Replicate i's numbers depend on the seed, i and the day alone: runs of 1, 7, 1,000
+    and 10,001 replicates, a model of the default blocks, a packed sweep point and a trace
+    give every replicate the same record (before, a run's size set how many numbers each
+    block drew a day, and a 1,000-replicate run left the 10,000-replicate one after day
+    one)."""
+    from sim import api, experiment
+
+    big = simulate(flagship, 10_001, 4)
+    for n in (1, 7, 1000):
+        small = simulate(flagship, n, 4)
+        for name in big.columns:
+            assert np.array_equal(small[name], big[name][:n]), (n, name)
+    alone = CrisisModel(flagship, 10_001, 4).run()
+    grid = experiment.load(ROOT / "experiments" / "mediation_and_pressure.toml")
+    points = grid.points()[:3]
+    packed = experiment.run_task(grid, points, 1000, 0, 1)
+    unpacked = simulate(grid.scenario.override(points[1]), 10_001, grid.seed)
+    for name in big.columns:
+        assert np.array_equal(alone[name], big[name]), name
+        assert np.array_equal(packed[1][name], unpacked[name][:1000]), name
+    assert len(set(big["outcome_day"][:1000].tolist())) > 10  # replicates that differ
+    for replicates in (4, 1000, 10_001):  # --trace 3 with any --replicates
+        told = api.story(flagship, 3, 4, replicates).record
+        assert told == {name: big[name][3].item() for name in big.columns}, replicates
+
+
+def test_every_draw_of_a_stream_is_made_at_a_fixed_place():
+    """A stream's k-th draw gives replicate j of a block the j-th number from counter k of
+    the block's generator, whatever the block's size or the blocks beside it; the raw-word
+    uniforms of large draws are exactly the generator's own float32 uniforms."""
+    blocks = seeds.seed_blocks(3, 25_000)
+    whole = model_module.Stream(blocks, "choice:A->B")
+    first = model_module.Stream([seeds.Block(blocks[1].seed, 5)], "choice:A->B")
+    packed = model_module.Stream([blocks[1], blocks[1]], "choice:A->B")
+    for _ in range(3):
+        u, v, w = whole.random(), first.random(), packed.random()
+        assert np.array_equal(v, u[10_000:10_005])
+        assert np.array_equal(w, np.concatenate([u[10_000:20_000]] * 2))
+    other = model_module.Stream(blocks, "force:A->B").random()
+    assert not np.array_equal(other, whole.random())
+    generator = np.random.Generator(np.random.Philox(7))
+    state = generator.bit_generator.state
+    fast = model_module.float_uniforms(generator, 2 * model_module.RAW_FROM + 1)
+    generator.bit_generator.state = state
+    assert np.array_equal(fast, generator.random(2 * model_module.RAW_FROM + 1, np.float32))
 
 
 def _records_after_each_day(crisis, n, seed):
@@ -65,6 +114,25 @@ def test_outcomes_are_absorbing(duel, policies, outcome):
                 assert np.array_equal(snap[name][decided], later[name][decided]), (day, name)
 
 
+@pytest.mark.parametrize("policies", [("dove", "dove"), ("grit", "grit")])
+def test_a_pair_that_never_quarrels_ends_with_no_dispute_not_ongoing(duel, policies):
+    """From normal relations two doves, or two GRIT states, never reach posture: their
+    crisis is 'no dispute' (before, 'ongoing', and P(de-escalated) = 0 read as failure)."""
+    records = simulate(duel(*policies), 300, 2)
+    assert np.all(records["outcome"] == NO_DISPUTE)
+    assert np.all(records["max_rung"] < Rung.POSTURE)
+    assert np.all(records["days_to_dispute"] == NO_DAY)
+    assert records.summary().outcomes["no_dispute"].p == 1
+
+
+def test_ongoing_is_a_militarized_dispute_still_open_at_the_horizon(flagship):
+    records = simulate(flagship.override(horizon=20), 2000, 3)
+    ongoing = records["outcome"] == ONGOING
+    assert ongoing.sum() > 100 and np.all(records["max_rung"][ongoing] >= Rung.POSTURE)
+    assert not np.any(records["outcome"] == NO_DISPUTE)  # the record starts with strikes
+    assert sum(p.k for p in records.summary().outcomes.values()) == len(records)
+
+
 def test_war_needs_the_battle_death_threshold(duel):
     crisis = duel("hawk", "hawk")
     records = CrisisModel(crisis, 500, 2).run()
@@ -77,7 +145,7 @@ def test_war_needs_the_battle_death_threshold(duel):
 
 def test_deescalation_needs_seven_calm_days_after_a_militarized_dispute(duel):
     calm = CrisisModel(duel("dove", "dove", initial="normal"), 50, 1).run()
-    assert (calm["outcome"] == ONGOING).all()  # never militarized: nothing to de-escalate
+    assert (calm["outcome"] == NO_DISPUTE).all()  # never militarized: nothing to de-escalate
     no_deals = {"model.settle_rate": 0}  # the rule alone, without agreements (§7.8)
     tense = CrisisModel(duel("dove", "dove", initial="posture").override(no_deals), 50, 1).run()
     assert (tense["outcome"] == DEESCALATED).all()

@@ -52,3 +52,12 @@ def test_the_sliders_run_when_released_not_while_dragged():
     (cell,) = ["".join(c["source"]) for c in cells if "FloatSlider" in "".join(c["source"])]
     assert cell.count("FloatSlider(") == 3 and cell.count("**slider") == 3
     assert "slider = dict(continuous_update=False)" in cell
+
+
+def test_sweeps_and_comparisons_in_the_notebooks_show_their_progress():
+    """Notebook 3's sweeps take a minute or more: each shows a progress bar (a widget)."""
+    code = ["".join(c["source"]) for path in NOTEBOOKS
+            for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    calls = [line for cell in code for line in cell.splitlines()
+             if "sim.sweep(" in line or "sim.compare(" in line]
+    assert len(calls) >= 4 and all("progress=True" in line for line in calls), calls

@@ -32,7 +32,8 @@ def test_outcome_bars_with_intervals(run):
     fig = plots.outcomes(run.summary, "t")
     ax = fig.axes[0]
     assert len(bars(ax)) == sum(p.k > 0 for p in run.summary.outcomes.values())  # no 0 bars
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["war", "de-escalated", "ongoing"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["war", "de-escalated", "ongoing",
+                                                               "no dispute"]
     assert "95% interval" in ax.get_ylabel()
     heights = sorted(b.get_height() for b in bars(ax))
     assert np.isclose(sum(heights), 1)
@@ -97,7 +98,7 @@ def test_comparison_forest_plot():
     ax = fig.axes[0]
     labels = [line.get_label() for line in ax.lines]
     assert "paired, common random numbers" in labels and "unpaired (independent runs)" in labels
-    assert len(ax.get_yticklabels()) == 3
+    assert len(ax.get_yticklabels()) == 4  # one row per outcome
 
 
 @pytest.mark.parametrize("kind,suffix", [("outcomes", ".png"), ("fan", ".svg")])
@@ -125,3 +126,107 @@ def test_png_gives_the_bytes_and_closes_the_figure(flagship):
     figure = plots.outcomes(result.summary)
     data = plots.png(figure, dpi=50)
     assert data.startswith(b"\x89PNG") and figure.number not in plt.get_fignums()
+
+
+def _sweep_folder(path, design, rows, factors):
+    """A results folder as `crisis-sim sweep` leaves it, for `plot` (manifest and points)."""
+    path.mkdir()
+    (path / "manifest.json").write_text(json.dumps({"factors": factors, "design": design}))
+    pd.DataFrame(rows).to_parquet(path / "points.parquet")
+    return path
+
+
+def _drawn(monkeypatch):
+    """The figures `crisis-sim plot` saves, kept to be looked at."""
+    from sim import cli
+    figures = []
+    monkeypatch.setattr(cli, "_save", lambda figure, path: figures.append(figure))
+    return figures
+
+
+def _point(a, b, p):
+    return {"a": a, "b": b, "p_war": p, "war_ci_low": p * 0.8, "war_ci_high": p * 1.2}
+
+
+def test_a_two_factor_grid_is_drawn_as_one_line_per_level_of_the_second(tmp_path, monkeypatch):
+    """Before, the README's grid came out as one line through every point in file order (a
+    sawtooth): now each value of the other factor has its own line, increasing in x."""
+    rows = [_point(a, b, 0.1 * a + b) for b in (0.2, 0.4, 0.6) for a in (0, 1, 2, 3)]
+    folder = _sweep_folder(tmp_path / "grid", "grid", rows, ["a", "b"])
+    figures = _drawn(monkeypatch)
+    assert main(["plot", str(folder), "--kind", "sweep", "-o", str(tmp_path / "s.png")]) == 0
+    lines = [line for line in figures[0].axes[0].lines if len(line.get_xdata()) > 1]
+    assert len(lines) == 3
+    for line in lines:
+        assert np.all(np.diff(line.get_xdata()) > 0)
+
+
+def test_many_levels_put_the_legend_beside_the_axes_not_over_them(tmp_path, monkeypatch):
+    rows = [_point(a, b, 0.01 * a + b / 100) for b in range(24) for a in (0, 1, 2)]
+    folder = _sweep_folder(tmp_path / "grid", "grid", rows, ["a", "b"])
+    figures = _drawn(monkeypatch)
+    assert main(["plot", str(folder), "--kind", "sweep", "--by", "b", "-o",
+                 str(tmp_path / "s.png")]) == 0
+    fig = figures[0]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    assert len(ax.get_legend().get_texts()) == 24
+    assert not legend.overlaps(ax.get_window_extent())
+    assert not legend.overlaps(ax.title.get_window_extent())
+    assert fig.bbox.contains(legend.x1 - 1, legend.y0 + 1)  # on the figure, not cut off
+
+
+def test_a_latin_hypercube_is_points_with_intervals_and_no_heatmap(tmp_path, monkeypatch,
+                                                                     capsys):
+    """Before, a heatmap of an LHS sweep was a 24 × 24 grid of 'nan%' and its sweep a line
+    zigzagging through unrelated points."""
+    rng = np.random.default_rng(1)
+    rows = [_point(a, b, a * b) for a, b in rng.random((24, 2))]
+    folder = _sweep_folder(tmp_path / "lhs", "lhs", rows, ["a", "b"])
+    figures = _drawn(monkeypatch)
+    assert main(["plot", str(folder), "--kind", "sweep", "-o", str(tmp_path / "s.png")]) == 0
+    ax = figures[0].axes[0]
+    joined = [line for line in ax.lines if line.get_linestyle() not in ("None", "none", "")
+              and len(line.get_xdata()) > 2]
+    assert joined == [] and len(ax.collections) >= 1  # markers with interval bars, unjoined
+    for argv in (["--kind", "heatmap"], ["--kind", "sweep", "--by", "b"]):
+        assert main(["plot", str(folder), *argv, "-o", str(tmp_path / "h.png")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "needs a grid design" in err and "lhs" in err and len(err.splitlines()) == 1
+    assert len(figures) == 1
+
+
+def test_a_saved_run_is_drawn_from_its_own_copy_of_the_scenario(tmp_path, monkeypatch):
+    """Before, `plot` re-read the scenario file: an edited file changed a saved run's figure
+    and a deleted one made it impossible to draw."""
+    scenario = tmp_path / "crisis.toml"
+    scenario.write_text(FLAGSHIP.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--replicates", "200", "--horizon", "20", "--out",
+                 str(out)]) == 0
+    before = api.load_run(out)
+    title = before.scenario.title
+    scenario.write_text(FLAGSHIP.read_text(encoding="utf-8").replace(title, "Edited later")
+                        .replace("2024-01-18", "2024-01-19"), encoding="utf-8")
+    edited = api.load_run(out)
+    assert edited.scenario.title == title
+    assert edited.scenario.effective_sha256 == before.scenario.effective_sha256
+    scenario.unlink()
+    figures = _drawn(monkeypatch)
+    for kind in ("outcomes", "fan"):
+        assert main(["plot", str(out), "--kind", kind, "-o", str(tmp_path / "f.png")]) == 0
+    assert title in figures[0].axes[0].get_title()
+    assert api.load_run(out).scenario.effective_sha256 == before.scenario.effective_sha256
+
+
+@pytest.mark.parametrize("replicate", [5, 8, 41])
+def test_a_story_draws_no_label_over_another(replicate):
+    """Deaths on both sides on one day, or attacks on nearby days, put their labels at one
+    place (before: drawn over each other in these replicates)."""
+    import itertools
+    fig = plots.story(api.story(FLAGSHIP, replicate, 1))
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in fig.axes[0].texts]
+    assert len(boxes) >= 4
+    assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))

@@ -13,7 +13,7 @@ from .conftest import ROOT
 SIM = ROOT / "sim"
 
 CORE = {"ladder", "errors", "parameters", "scenario", "policies", "agents", "model",
-        "outcomes"}
+        "outcomes", "seeds"}
 """The model and what it is made of."""
 
 FORBIDDEN = {
@@ -33,6 +33,8 @@ FORBIDDEN = {
     "experiment": {"plots", "cli"},
     "executors": {"plots", "cli"},
     "plots": {"cli", "model", "agents"},
+    "design": {"model", "agents", "api", "experiment", "plots", "cli"},
+    "seeds": {"model", "agents", "scenario", "parameters", "policies"},
 }
 """Module → the modules it must not import (the model knows nothing of plotting, the CLI,
 executors or files; agents do not import the model; analysis draws nothing)."""
@@ -86,3 +88,32 @@ def test_no_cycle():
     for module in sorted(GRAPH):
         if module not in state:
             visit(module, [])
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"],
+    ["validate", "scenarios/iran_pakistan_2024.toml", "experiments/mediation_and_pressure.toml"],
+    ["plot", "RESULTS", "--kind", "sweep", "-o", "FIGURE"],
+])
+def test_commands_that_do_not_simulate_do_not_import_the_model(argv, tmp_path):
+    """`--help`, `validate` and `plot` of a sweep pay no Mesa start-up (before, `validate`
+    imported the model through the experiment runner: 1.7 s of Mesa, pandas, networkx)."""
+    import json
+    import subprocess
+    import sys
+
+    import pandas as pd
+    results = tmp_path / "sweep"
+    results.mkdir()
+    (results / "manifest.json").write_text(json.dumps({"factors": ["a"], "design": "grid"}))
+    pd.DataFrame({"a": [0.0, 1.0], "p_war": [0.1, 0.2], "war_ci_low": [0.0, 0.1],
+                  "war_ci_high": [0.2, 0.3]}).to_parquet(results / "points.parquet")
+    argv = [str(results) if a == "RESULTS" else str(tmp_path / "f.png") if a == "FIGURE"
+            else a for a in argv]
+    code = ("import sys\nfrom sim.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('mesa', 'sim.model', 'sim.agents') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout

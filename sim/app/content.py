@@ -17,15 +17,16 @@ from sim import analysis, api, plots, policies
 from sim.errors import InputError
 from sim.ladder import FORCE, Rung
 from sim.model import CrisisModel
+from sim.outcomes import OUTCOME_LABELS
 from sim.parameters import MEDIATOR, MILITANT, STATE, Distribution
 from sim.scenario import Scenario
 
 REPLICATES = 5_000
 SEED = 1
 KEEP = 1_000          # replicates whose paths the fan chart is drawn from
-OUTCOME_NAMES = {"war": "war", "deescalated": "de-escalated", "ongoing": "ongoing"}
-"""The model's three outcomes by the horizon. It has no 'no dispute' outcome: a crisis that
-neither became a war nor de-escalated is 'ongoing' at the horizon."""
+OUTCOME_NAMES = OUTCOME_LABELS
+"""The model's four outcomes by the horizon: a crisis neither at war nor de-escalated is
+'ongoing' if its dispute was militarized, 'no dispute' if it never was."""
 
 _DRAWING = threading.Lock()   # pyplot keeps global state; one figure at a time
 # The server draws to PNG only (plots.png): `crisis-sim app` starts it with MPLBACKEND=Agg.
@@ -316,7 +317,8 @@ def future(crisis: Scenario, replicate: int, replicates: int = REPLICATES,
                         {names[s]: p for s, p in d["pressure"].items()}, d["grievance"]))
         previous = d["rungs"]
     rec = told.record
-    outcome = ("war", "de-escalated", "ongoing at the horizon")[rec["outcome"]]
+    outcome = ("war", "de-escalated", "ongoing at the horizon", "no dispute by the horizon"
+               )[rec["outcome"]]
     ending = f"{outcome} (day {rec['outcome_day']} after the branch)" if rec["outcome"] < 2 \
         else outcome
     picture = b""

@@ -216,8 +216,9 @@ def EnsembleView(key: Key) -> None:
     with solara.Row(style={"flex-wrap": "wrap"}, classes=["crisis-probabilities"]):
         for name in content.OUTCOME_NAMES:
             Probability(name, result)
-    solara.Text("The model has no 'no dispute' outcome: a future that is neither at war nor "
-                "de-escalated at the horizon counts as 'ongoing'. War is 1,000 or more battle "
+    solara.Text("A future neither at war nor de-escalated at the horizon is 'ongoing' if the "
+                "pair's dispute was militarized, 'no dispute' if it never was. War is 1,000 "
+                "or more battle "
                 "deaths; de-escalated is both sides at normal relations or better for a week.",
                 style={"font-size": "0.8em", "color": "#555"})
     figures = draw.latest
