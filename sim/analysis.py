@@ -26,6 +26,7 @@ from sim.outcomes import (
     ParameterSpread,
     Proportion,
     counted,
+    decimals,
     json_safe,
 )
 
@@ -164,11 +165,16 @@ class Comparison:
                      "de-escalated in both")
         spread = self.parameters
         if spread is not None:
-            lines.append(f"\nParameter uncertainty ({counted(spread.draws, 'posterior draw')},"
-                         " the same rows on both sides): over the parameter sets the record "
-                         f"allows, the change in P(war) lies between {spread.low:+.4f} and "
-                         f"{spread.high:+.4f} (95%); the parameters explain "
-                         f"{spread.share:.0%} of its spread.")
+            head = (f"\nParameter uncertainty ({counted(spread.draws, 'posterior draw')}, the "
+                    "same rows on both sides): ")
+            places = decimals(spread.low, spread.high, 4)
+            lines.append(f"{head}over the parameter sets the record allows, the change in "
+                         f"P(war) lies between {spread.low:+.{places}f} and "
+                         f"{spread.high:+.{places}f} (95%); "
+                         f"the parameters explain {spread.share:.0%} of its spread."
+                         if spread.sd > 0 else
+                         f"{head}the change in P(war) varies no more across the parameter "
+                         "sets the record allows than chance alone would make it.")
         lines.append(f"\nSimulated in {self.elapsed_s:.2f} s.")
         return "\n".join(lines)
 

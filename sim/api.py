@@ -346,12 +346,17 @@ def describe(result: RunResult) -> str:
     spread = m.parameters
     if spread is not None:
         places = decimals(spread.low, spread.high)
-        lines.append(
-            f"\nParameter uncertainty ({counted(spread.draws, 'posterior draw')}, "
-            f"{s.posterior.source if s.posterior else 'posterior'}): over the parameter sets "
-            f"the record allows, P(war) lies between {spread.low:.{places}f} and "
-            f"{spread.high:.{places}f} (95%); the parameters explain {spread.share:.0%} of "
-            "the spread of outcomes, chance the rest.")
+        source = s.posterior.source if s.posterior else "posterior"
+        head = f"\nParameter uncertainty ({counted(spread.draws, 'posterior draw')}, {source}): "
+        if spread.sd > 0:
+            lines.append(f"{head}over the parameter sets the record allows, P(war) lies "
+                         f"between {spread.low:.{places}f} and {spread.high:.{places}f} (95%); "
+                         f"the parameters explain {spread.share:.0%} of the spread of "
+                         "outcomes, chance the rest.")
+        else:
+            lines.append(f"{head}P(war) varies no more across the parameter sets the record "
+                         "allows than chance alone would make it; its 95% interval stays "
+                         f"[{spread.low:.{places}f}, {spread.high:.{places}f}].")
     lines.append("\nHighest rung reached          share   95% interval")
     for rung in Rung:
         p = m.max_rung[rung.name.lower()]

@@ -53,7 +53,7 @@ from scipy.stats import qmc
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
-from sim import population, scorecard, scores, targets
+from sim import population, record, scorecard, scores, targets
 from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.executors import InProcess
@@ -183,7 +183,7 @@ def load(path: str | Path) -> tuple[Settings, str]:
     if spec.check > spec.draws:
         problem(("calibration", "check"), f"{spec.check} is more than draws ({spec.draws}); "
                 "allowed: at most the number of posterior draws")
-    template = population.scenario(population.from_disputes(_ONE)[0])
+    template = population.scenario(population.from_disputes(record.disputes().iloc[:1])[0])
     priors = []
     for name, given in table.parameters.items():
         loc = ("parameters", name)
@@ -214,12 +214,6 @@ def load(path: str | Path) -> tuple[Settings, str]:
         points=spec.points, replicates=spec.replicates, cut=spec.cut,
         discrepancy=spec.discrepancy, candidates=spec.candidates, draws=spec.draws,
         check=spec.check), digest
-
-
-_ONE = pd.DataFrame({"state_a": [1], "state_b": [2], "cinc_a": [0.5], "cinc_b": [0.5],
-                     "nuclear_a": [False], "nuclear_b": [False], "prior_mids": [0]},
-                    index=pd.Index([0], name="dispnum"))
-"""A stand-in dispute: the template every parameter path of a config is checked on."""
 
 
 def fitted(settings: Settings, disputes: pd.DataFrame) -> pd.DataFrame:

@@ -52,8 +52,9 @@ def read(path: str | Path) -> Posterior:
 
 
 @functools.cache
-def _cached(path: str, stamp: tuple[int, int]) -> Posterior:
-    return read(path)
+def _cached(path: str, stamp: tuple[int, int], name: str) -> Posterior:
+    draws = read(path)
+    return Posterior(draws.paths, draws.draws, name)
 
 
 def default() -> Posterior | None:
@@ -69,7 +70,8 @@ def default() -> Posterior | None:
     except OSError:
         raise InputError(f"{VARIABLE}={chosen}: no such file; allowed: none, or the path "
                          "of a posterior.parquet") from None
-    return _cached(str(path), (info.st_mtime_ns, info.st_size))
+    name = "data/posterior/posterior.parquet" if not chosen else chosen  # as the user knows it
+    return _cached(str(path), (info.st_mtime_ns, info.st_size), name)
 
 
 def sha256(path: Path) -> str:
