@@ -119,20 +119,24 @@ def fan(crisis: Any, trajectories: Any, before: int = 14, title: str | None = No
                         squeeze=False)
     scripts = {f"{x}->{y}": crisis.recorded(x, y, d.initial[i])[0]  # as the model replays it
                for d in crisis.dyads for i, (x, y) in enumerate(((d.a, d.b), (d.b, d.a)))}
+    # the record says nothing after its last event: draw it no further (not flat to the end)
+    recorded_until = max([crisis.day(e.date) for e in crisis.events] + [branch]) + 1
+    shown = range(first, min(max(recorded_until, first + 1), crisis.days))
     for ax, (r, label) in zip(axes[:, 0], enumerate(relations), strict=True):
         paths = held[first:crisis.days, r, :].astype(float)
         q05, q25, q50, q75, q95 = np.percentile(paths, [5, 25, 50, 75, 95], axis=1)
-        colour, style, _ = SIDE_STYLE[r % len(SIDE_STYLE)]
+        colour = SIDE_STYLE[r % len(SIDE_STYLE)][0]  # medians solid: dashes are the record's
         ax.fill_between(dates, q05, q95, step="post", color=colour, alpha=0.18,
                         label="90% of simulated futures")
         ax.fill_between(dates, q25, q75, step="post", color=colour, alpha=0.4,
                         label="50% of simulated futures")
-        ax.step(dates, q50, where="post", color=colour, lw=2, ls=style, label="median")
-        ax.step(dates, scripts[label][first:crisis.days], where="post", color=BLACK, lw=1.3,
-                ls=(0, (4, 2)), label="what happened (the record)")
+        ax.step(dates, q50, where="post", color=colour, lw=2, ls="-", label="median")
+        ax.step([crisis.date(d) for d in shown], scripts[label][shown.start:shown.stop],
+                where="post", color=BLACK, lw=1.3, ls=(0, (4, 2)),
+                label="what happened (the record)")
         ax.axvline(crisis.branch, color=BLACK, lw=1)
-        ax.annotate("branch", (mdates.date2num(crisis.branch), 7.2), xytext=(3, 0),
-                    textcoords="offset points", fontsize=8)
+        ax.annotate("branch", (mdates.date2num(crisis.branch), -0.4), xytext=(3, 0),
+                    textcoords="offset points", fontsize=8, va="bottom")
         actor, target = label.split("->")
         ax.set_ylabel(f"{actor} toward {target}")
         _rung_axis(ax)

@@ -230,3 +230,27 @@ def test_a_story_draws_no_label_over_another(replicate):
     boxes = [t.get_window_extent() for t in fig.axes[0].texts]
     assert len(boxes) >= 4
     assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
+
+
+def test_fan_chart_record_ends_with_the_record_and_medians_are_solid(run):
+    """The record is drawn only to its last event (not flat to the horizon), every side's
+    median is solid (dashes are the record's), and the branch label stays inside its axes,
+    clear of the title."""
+    crisis = run.scenario
+    fig = plots.fan(crisis, run.trajectories)
+    fig.canvas.draw()
+    last = max(e.date for e in crisis.events)
+    title = fig._suptitle.get_window_extent()
+    for ax in fig.axes:
+        record = next(line for line in ax.lines if line.get_label().startswith("what happened"))
+        ends = max(record.get_xdata())
+        assert ends <= np.datetime64(last) + np.timedelta64(1, "D")
+        assert ends < max(next(line for line in ax.lines
+                               if line.get_label() == "median").get_xdata())
+        for line in ax.lines:
+            if line.get_label() == "median":
+                assert line.get_linestyle() == "-"
+        label = next(t for t in ax.texts if t.get_text() == "branch")
+        box = label.get_window_extent()
+        assert not box.overlaps(title)
+        assert ax.get_window_extent().contains(box.x0, box.y0)
