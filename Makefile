@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the flagship scenario: the January 2024 Iran–Pakistan crisis
 	$(BIN)/crisis-sim run scenarios/iran_pakistan_2024.toml
 
-test: $(STAMP)  ## the test suite (a few minutes)
-	$(BIN)/python -m pytest -q -m "not slow"
+test: $(STAMP)  ## the test suite (a few minutes; a file's tests run together, two files at a time)
+	$(BIN)/python -m pytest -q -m "not slow" -n 2 --dist loadfile
 
 test-slow: $(STAMP)  ## load tests and long fuzzing
 	$(BIN)/python -m pytest -q -m slow
