@@ -522,9 +522,9 @@ def calibrate(config: str | Path, out: str | Path, *, workers: int = 1,
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from sim import calibration, posterior, record
+    from sim import calibration, record
     from sim.executors import make_executor
-    from sim.experiment import write_json
+    from sim.experiment import file_sha256, write_json
 
     settings, digest = calibration.load(config)
     disputes = record.disputes()
@@ -552,7 +552,7 @@ def calibrate(config: str | Path, out: str | Path, *, workers: int = 1,
             entry = (old.get("waves") or {}).get(str(number))
             file = path / f"wave-{number}.parquet"
             if not (isinstance(entry, dict) and file.exists()
-                    and posterior.sha256(file) == entry.get("sha256")):
+                    and file_sha256(file) == entry.get("sha256")):
                 if file.exists() or entry:
                     print(f"note: {file}: missing, changed or cut short; wave {number} and "
                           "those after it are run again", file=sys.stderr)
@@ -568,7 +568,7 @@ def calibrate(config: str | Path, out: str | Path, *, workers: int = 1,
                                  columns=[*settings.paths, *settings.moments])
             file = path / f"wave-{wave.number}.parquet"
             _write_parquet(file, frame)
-            manifest["waves"][str(wave.number)] = {"sha256": posterior.sha256(file),
+            manifest["waves"][str(wave.number)] = {"sha256": file_sha256(file),
                                                    "points": len(frame)}
             write_json(path / "calibration.json", {**manifest, "finished": False})
 
@@ -639,8 +639,8 @@ def save_calibration(result: Any, out: Path, manifest: dict[str, Any]) -> None:
     import numpy as np
     import pandas as pd
 
-    from sim import calibration, plots, posterior
-    from sim.experiment import write_atomic, write_json
+    from sim import calibration, plots
+    from sim.experiment import file_sha256, write_atomic, write_json
 
     s = result.settings
     frame = pd.DataFrame({"draw": np.arange(len(result.posterior)),
@@ -658,7 +658,7 @@ def save_calibration(result: Any, out: Path, manifest: dict[str, Any]) -> None:
                          ("moments.png", plots.moment_comparison(
                              check, "The record's moments beside the calibrated model's"))):
         write_atomic(out / name, lambda p, f=figure: f.savefig(p, format="png", dpi=90))
-    files = {name: posterior.sha256(out / name) for name in
+    files = {name: file_sha256(out / name) for name in
              ("posterior.parquet", "check.parquet", "report.md")}
     write_json(out / "calibration.json", {
         **manifest, "finished": True, "files": files,

@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a parameter, e.g. actor.PAK.restraint=2 (repeatable)")
         p.add_argument("--variant", help="a named counterfactual from the scenario file")
 
+    def executor_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--executor", default="local", help="local (default) or dask")
+        p.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
+                            "LocalCluster on this machine)")
+
     def population_flags(p: argparse.ArgumentParser, case: str) -> None:
         p.add_argument("--seed", type=_positive_int("seed", 0), default=1)
         p.add_argument("--workers", type=_positive_int("workers"), default=1,
@@ -121,10 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", required=True, help="results directory")
     sweep.add_argument("--workers", type=_positive_int("workers"), default=1,
                        help="processes (local) or LocalCluster workers (dask); default 1")
-    sweep.add_argument("--executor", default="local", help="local (default) or dask")
-    sweep.add_argument("--scheduler", metavar="ADDRESS",
-                       help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
-                            "LocalCluster on this machine)")
+    executor_flags(sweep)
     sweep.add_argument("--resume", action="store_true",
                        help="continue an interrupted sweep in --out")
     sweep.add_argument("--force", action="store_true",
@@ -177,11 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "results/calibration/ID)")
     calibrate.add_argument("--resume", action="store_true",
                            help="with CONFIG: continue a killed calibration in --out")
-    calibrate.add_argument("--executor", default="local",
-                           help="with CONFIG: local (default) or dask")
-    calibrate.add_argument("--scheduler", metavar="ADDRESS",
-                           help="with CONFIG and --executor dask: a Dask scheduler (default: "
-                                "a LocalCluster on this machine)")
+    executor_flags(calibrate)
     calibrate.add_argument("--force", action="store_true",
                            help="with CONFIG: replace the results in --out")
     calibrate.add_argument("--check", action="store_true",

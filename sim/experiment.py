@@ -193,7 +193,8 @@ def block_schema() -> list[str]:
             for name, (dtype, _) in COLUMNS.items()]
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (read in 1 MiB chunks)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -404,7 +405,7 @@ class Sweep:
             return f"the manifest says {entry['rows']:,} rows; its seed blocks have {rows:,}"
         path = self.runs / name
         try:
-            digest = _sha256(path)
+            digest = file_sha256(path)
         except FileNotFoundError:
             return "missing"
         except OSError as err:
@@ -524,7 +525,7 @@ class Sweep:
                 path = self.task_file(p, first, stop)
                 write_records(path, columns)
                 self.blocks[block_name(p, first, stop)] = {
-                    "rows": len(columns["outcome"]), "sha256": _sha256(path)}
+                    "rows": len(columns["outcome"]), "sha256": file_sha256(path)}
                 remaining[p] -= 1
                 done += remaining[p] == 0
                 if bar is not None:

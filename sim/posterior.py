@@ -16,7 +16,6 @@ point defaults of ``docs/ODD.md`` §8 (the ablation); a path, that ``posterior.p
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from pathlib import Path
 
@@ -72,11 +71,3 @@ def default() -> Posterior | None:
                          "of a posterior.parquet") from None
     name = "data/posterior/posterior.parquet" if not chosen else chosen  # as the user knows it
     return _cached(str(path), (info.st_mtime_ns, info.st_size), name)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

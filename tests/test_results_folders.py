@@ -129,7 +129,7 @@ def test_an_edited_manifest_cannot_vouch_for_a_short_block(finished, copy, capsy
     manifest = json.loads((out / "manifest.json").read_text())
     entry = manifest["blocks"][BLOCK_0.removeprefix("runs/")]
     entry["rows"] = 500
-    entry["sha256"] = experiment._sha256(out / BLOCK_0)
+    entry["sha256"] = experiment.file_sha256(out / BLOCK_0)
     (out / "manifest.json").write_text(json.dumps(manifest))
     status, err = resume(spec, out, capsys)
     assert status == 0 and "the manifest says 500 rows; its seed blocks have 2,000" in err
