@@ -494,9 +494,6 @@ class Calibration:
     near 0.95 for an honest emulator."""
     holdout: Holdout | None = None
 
-    def posterior_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.posterior, columns=self.settings.paths)
-
 
 def unit_candidates(d: int, n: int, seed: np.random.SeedSequence) -> np.ndarray:
     """``n`` candidate points in the unit cube (a scrambled Sobol' sequence)."""
