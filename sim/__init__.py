@@ -22,7 +22,7 @@ _EXPORTS = {
     "discover": "sim.discovery",
     "compare": "sim.analysis",
     "load_experiment": ("sim.experiment", "load"),
-    "RunResult": "sim.api",
+    "RunResult": "sim.runs",
     "load_scenario": ("sim.scenario", "load"),
     "Scenario": "sim.scenario",
     "CrisisModel": "sim.model",

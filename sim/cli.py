@@ -319,7 +319,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim import api
+    from sim import api, runs
 
     _check_run_flags(args)
     crisis = api.resolve(args.scenario, args.variant, _overrides(args), args.branch,
@@ -343,7 +343,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(result)
     if args.out:
-        api.save_run(result, args.out, args.variant, _overrides(args), force=args.force)
+        runs.save_run(result, args.out, args.variant, _overrides(args), force=args.force)
     if args.plot:
         _save(_plots().overview(result), args.plot)
     return 0
@@ -422,10 +422,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
                              f"written by {NEEDS[args.kind]}") from None
 
     if args.kind in ("outcomes", "fan"):
-        from sim import api
+        from sim import runs  # a saved run: no model, no Mesa
 
         read("run.json")
-        result = api.load_run(results)
+        result = runs.load_run(results)
         if args.kind == "fan" and result.trajectories is None:
             raise InputError(f"{results}: no paths.parquet: the run kept no day-by-day paths")
         figure = (plots.outcomes(result.summary, result.scenario.title) if args.kind ==
@@ -609,7 +609,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_scorecard(args: argparse.Namespace) -> int:
 
     from sim import analysis, scorecard
-    from sim.experiment import write_atomic, write_json
+    from sim.folder import write_atomic, write_json
 
     folder = ResultsFolder(args.out, "scorecard", force=args.force)
     folder.check()  # before minutes of simulation, not after
@@ -699,7 +699,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         print(comparison)
     if folder is not None:
-        from sim.experiment import write_json
+        from sim.folder import write_json
 
         with folder:
             write_json(folder.path / "comparison.json", comparison.as_dict())

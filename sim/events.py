@@ -102,7 +102,7 @@ def daily_goldstein(crisis: Scenario, records: list[EventRecord]) -> np.ndarray:
 
 def write_csv(records: list[EventRecord], path: str | Path) -> None:
     """Write event records to a CSV file (written whole or not at all)."""
-    from sim.experiment import write_atomic
+    from sim.folder import write_atomic
 
     def write(p: Path) -> None:
         with open(p, "w", newline="", encoding="utf-8") as handle:

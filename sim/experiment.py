@@ -19,18 +19,15 @@ rest are run again.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import json
 import math
-import os
 import platform
 import re
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,11 +38,18 @@ from tqdm.auto import tqdm
 from sim import __version__
 from sim.design import PACK, Experiment, load
 from sim.errors import InputError
-from sim.folder import ResultsFolder, write_failure
+from sim.folder import (
+    ResultsFolder,
+    discard,
+    file_sha256,
+    read_records,
+    write_atomic,
+    write_json,
+    write_records,
+)
 from sim.model import CrisisModel
 from sim.outcomes import (
     COLUMNS,
-    DAY_COLUMNS,
     NO_DAY,
     OUTCOMES,
     Proportion,
@@ -119,61 +123,6 @@ def run_task(experiment: Experiment, points: list[dict[str, Any]], replicates: i
 # --------------------------------------------------------------------------- files
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same directory, flushed, then renamed: a
-    reader (or a resumed sweep) sees the whole file or none of it. A failure (a full disk)
-    removes the temporary file and raises :class:`WriteError`."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(temporary)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as err:
-        _remove(temporary)
-        raise write_failure(path, err, "; what was written before is whole and kept") \
-            from None
-    except BaseException:
-        _remove(temporary)
-        raise
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink(missing_ok=True)
-
-
-def write_json(path: Path, document: dict) -> None:
-    text = json.dumps(json_safe(document), indent=2, sort_keys=True, allow_nan=False,
-                      default=str)
-    write_atomic(path, lambda p: p.write_text(text + "\n"))
-
-
-def write_records(path: Path, columns: dict[str, np.ndarray]) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    arrays = {name: pa.array(values, mask=(values == NO_DAY) if name in DAY_COLUMNS else None)
-              for name, values in columns.items()}
-    write_atomic(path, lambda p: pq.write_table(pa.table(arrays), p))
-
-
-def read_records(paths: Iterable[Path], names: Iterable[str] | None = None
-                 ) -> dict[str, np.ndarray]:
-    import pyarrow.parquet as pq
-
-    names = list(names) if names is not None else None
-    parts = [pq.read_table(p, columns=names) for p in paths]
-    out = {}
-    for name in parts[0].column_names:
-        column = np.concatenate([t.column(name).to_numpy(zero_copy_only=False) for t in parts])
-        if name in DAY_COLUMNS:
-            column = np.where(np.isnan(column.astype(float)), NO_DAY, column).astype(np.int16)
-        out[name] = column
-    return out
-
-
 def block_name(point: int, first: int, stop: int) -> str:
     """A block file's name under ``runs/``: the design point and its seed blocks."""
     return f"point-{point:05d}/blocks-{first:05d}-{stop:05d}.parquet"
@@ -191,15 +140,6 @@ def block_schema() -> list[str]:
 
     return [f"{name}: {pa.from_numpy_dtype(np.dtype(dtype))}"
             for name, (dtype, _) in COLUMNS.items()]
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes (read in 1 MiB chunks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _difference(key: str, before: Any, now: Any) -> str:
@@ -340,7 +280,7 @@ class Sweep:
         }
         if resuming:
             for stale in self.out.rglob(".*.tmp"):  # left by a kill mid-write; never read
-                _remove(stale)
+                discard(stale)
             manifest["resumed"] = _now()
             manifest["started"] = old.get("started", manifest["started"])
             self.blocks = self._verified(old.get("blocks"))

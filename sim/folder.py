@@ -1,5 +1,5 @@
 """Results folders: one writer at a time, and only into a folder that is new, empty, or
-holds results of the same kind.
+holds results of the same kind; and the files in them, written whole or not at all.
 
 A folder's results are marked by the file that says what wrote them: ``manifest.json`` (a
 sweep), ``run.json`` (a run) or ``comparison.json`` (a comparison). A writer holds an
@@ -19,15 +19,19 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from sim.errors import InputError, WriteError
+from sim.outcomes import DAY_COLUMNS, NO_DAY, json_safe
 
 LOCK = ".crisis-sim.lock"
 MARKERS = {"sweep": "manifest.json", "run": "run.json", "comparison": "comparison.json",
@@ -235,3 +239,71 @@ def _holder(text: str) -> str:
     if info.get("command"):
         parts.append(f"`{info['command']}`")
     return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- the files in it
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same directory, flushed, then renamed: a
+    reader (or a resumed sweep) sees the whole file or none of it. A failure (a full disk)
+    removes the temporary file and raises :class:`WriteError`."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(temporary)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as err:
+        discard(temporary)
+        raise write_failure(path, err, "; what was written before is whole and kept") \
+            from None
+    except BaseException:
+        discard(temporary)
+        raise
+
+
+def discard(path: Path) -> None:
+    """Remove a file if it is there, saying nothing if it cannot be."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def write_json(path: Path, document: dict) -> None:
+    text = json.dumps(json_safe(document), indent=2, sort_keys=True, allow_nan=False,
+                      default=str)
+    write_atomic(path, lambda p: p.write_text(text + "\n"))
+
+
+def write_records(path: Path, columns: dict[str, np.ndarray]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays = {name: pa.array(values, mask=(values == NO_DAY) if name in DAY_COLUMNS else None)
+              for name, values in columns.items()}
+    write_atomic(path, lambda p: pq.write_table(pa.table(arrays), p))
+
+
+def read_records(paths: Iterable[Path], names: Iterable[str] | None = None
+                 ) -> dict[str, np.ndarray]:
+    import pyarrow.parquet as pq
+
+    names = list(names) if names is not None else None
+    parts = [pq.read_table(p, columns=names) for p in paths]
+    out = {}
+    for name in parts[0].column_names:
+        column = np.concatenate([t.column(name).to_numpy(zero_copy_only=False) for t in parts])
+        if name in DAY_COLUMNS:
+            column = np.where(np.isnan(column.astype(float)), NO_DAY, column).astype(np.int16)
+        out[name] = column
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

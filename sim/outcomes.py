@@ -352,3 +352,35 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     return value
+
+
+@dataclass
+class Trajectories:
+    """Day-by-day paths of a few replicates (kept only when asked for).
+
+    ``rung``, ``deaths`` and ``grievance`` are indexed [day, relation, replicate];
+    ``attacks`` [day, (group, target), replicate] (NaN: no attack); ``pressure`` [day,
+    state, replicate]; ``mediating`` [day, mediator, replicate]. Days after a replicate's
+    outcome hold -1 rungs.
+    """
+
+    replicates: np.ndarray
+    relations: list[str]
+    attackers: list[str]
+    states: list[str]
+    mediators: list[str]
+    rung: np.ndarray
+    deaths: np.ndarray
+    grievance: np.ndarray
+    attacks: np.ndarray
+    pressure: np.ndarray
+    mediating: np.ndarray
+
+    def held(self) -> np.ndarray:
+        """Rungs with each replicate's last rung carried past its outcome (war and
+        de-escalation are absorbing), for plotting bands over all replicates."""
+        rungs = self.rung.astype(np.int16)
+        for day in range(1, len(rungs)):
+            ended = rungs[day] < 0
+            rungs[day][ended] = rungs[day - 1][ended]
+        return rungs

@@ -9,7 +9,7 @@ import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Rectangle
 
-from sim import analysis, api, plots
+from sim import analysis, api, plots, runs
 from sim.cli import main
 
 from .conftest import FLAGSHIP
@@ -205,11 +205,11 @@ def test_a_saved_run_is_drawn_from_its_own_copy_of_the_scenario(tmp_path, monkey
     out = tmp_path / "run"
     assert main(["run", str(scenario), "--replicates", "200", "--horizon", "20", "--out",
                  str(out)]) == 0
-    before = api.load_run(out)
+    before = runs.load_run(out)
     title = before.scenario.title
     scenario.write_text(FLAGSHIP.read_text(encoding="utf-8").replace(title, "Edited later")
                         .replace("2024-01-18", "2024-01-19"), encoding="utf-8")
-    edited = api.load_run(out)
+    edited = runs.load_run(out)
     assert edited.scenario.title == title
     assert edited.scenario.effective_sha256 == before.scenario.effective_sha256
     scenario.unlink()
@@ -217,7 +217,7 @@ def test_a_saved_run_is_drawn_from_its_own_copy_of_the_scenario(tmp_path, monkey
     for kind in ("outcomes", "fan"):
         assert main(["plot", str(out), "--kind", kind, "-o", str(tmp_path / "f.png")]) == 0
     assert title in figures[0].axes[0].get_title()
-    assert api.load_run(out).scenario.effective_sha256 == before.scenario.effective_sha256
+    assert runs.load_run(out).scenario.effective_sha256 == before.scenario.effective_sha256
 
 
 @pytest.mark.parametrize("replicate", [5, 8, 41])

@@ -117,3 +117,25 @@ def test_commands_that_do_not_simulate_do_not_import_the_model(argv, tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+
+
+@pytest.mark.parametrize("kind", ["outcomes", "fan"])
+def test_drawing_a_saved_run_does_not_import_the_model(kind, tmp_path):
+    """`plot --kind outcomes|fan` of a saved run reads it back (sim.runs) without the
+    model or Mesa."""
+    import subprocess
+    import sys
+
+    from sim import api, runs
+    saved = tmp_path / "run"
+    runs.save_run(api.run(ROOT / "scenarios" / "iran_pakistan_2024.toml", 200, 1, keep=50),
+                  saved)
+    code = ("import sys\nfrom sim.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('mesa', 'sim.model', 'sim.agents') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, "plot", str(saved), "--kind", kind,
+                           "-o", str(tmp_path / "f.png")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "f.png").stat().st_size > 0
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
