@@ -126,21 +126,23 @@ class _Table(BaseModel):
 
 
 class CalibrationTable(_Table):
+    """The ``[calibration]`` table; its defaults are :class:`Settings`'."""
+
     id: Annotated[str, Field(pattern=scenarios.NAME)]
     title: str = ""
     description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 1
-    years: Annotated[list[int], Field(min_length=2, max_length=2)] = list(YEARS)
+    seed: Annotated[int, Field(ge=0)] = Settings.seed
+    years: Annotated[list[int], Field(min_length=2, max_length=2)] = list(Settings.years)
     holdout: Annotated[list[int], Field(min_length=2, max_length=2)] | None = None
     moments: Annotated[list[str], Field(min_length=1)] | None = None
-    waves: Annotated[int, Field(ge=1, le=10)] = 3
-    points: Annotated[int, Field(ge=10, le=2000)] = 120
-    replicates: Annotated[int, Field(ge=1, le=20)] = 1
-    cut: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = CUT
-    discrepancy: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.10
-    candidates: Annotated[int, Field(ge=100, le=1_000_000)] = 20_000
-    draws: Annotated[int, Field(ge=10, le=100_000)] = 1000
-    check: Annotated[int, Field(ge=2, le=1000)] = 40
+    waves: Annotated[int, Field(ge=1, le=10)] = Settings.waves
+    points: Annotated[int, Field(ge=10, le=2000)] = Settings.points
+    replicates: Annotated[int, Field(ge=1, le=20)] = Settings.replicates
+    cut: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = Settings.cut
+    discrepancy: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = Settings.discrepancy
+    candidates: Annotated[int, Field(ge=100, le=1_000_000)] = Settings.candidates
+    draws: Annotated[int, Field(ge=10, le=100_000)] = Settings.draws
+    check: Annotated[int, Field(ge=2, le=1000)] = Settings.check
 
 
 class RangeTable(_Table):
