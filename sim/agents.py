@@ -330,6 +330,23 @@ class Situation:
         return tau.astype(np.float32, copy=False)
 
     @property
+    def baseline(self) -> int:
+        """b₀: the state's pre-crisis stance toward the rival."""
+        return int(self.rel.baseline)
+
+    @property
+    def crisis_cost(self) -> Any:
+        """S: the daily cost of each rung above the state's pre-crisis stance (counted up
+        to posture), rising with the days d the pair has been in crisis, S =
+        crisis_fatigue · d / 30 (forces kept on alert and envoys kept recalled cost what
+        they cost every day they are kept; Slantchev 2005). docs/ODD.md §7.12."""
+        fatigue = self.model.params["model.crisis_fatigue"]
+        if np.ndim(fatigue) == 0 and not fatigue:
+            return 0.0
+        days = self.model.world.crisis_days[self.actor.index, self.rel.rival.index]
+        return (fatigue * (days / np.float32(30))).astype(np.float32, copy=False)
+
+    @property
     def reciprocity(self) -> Any:
         return self.param("reciprocity")
 

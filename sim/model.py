@@ -137,9 +137,10 @@ class World:
     """The state of every live replicate; the last axis of each array is the replicate."""
 
     FIELDS = ("rung", "pressure", "grievance", "offence", "ready", "dead", "agreed_until",
-              "militarized_days", "agreement_day", "threat_day", "concession_day",
-              "backdown_day", "battle_deaths", "strike_deaths", "attack_deaths", "max_rung",
-              "max_rung_after", "onset", "last_militarized", "first_force", "calm", "status",
+              "militarized_days", "crisis_days", "calm_days", "agreement_day", "threat_day",
+              "concession_day", "backdown_day", "battle_deaths", "strike_deaths",
+              "attack_deaths", "max_rung", "max_rung_after", "onset", "last_militarized",
+              "first_force", "calm", "status",
               "mediated", "mediating", "first_hot", "last_hot")
 
     def __init__(self, n: int, states: int, mediators: int) -> None:
@@ -152,6 +153,8 @@ class World:
         self.dead = np.zeros((states, n), FLOAT)
         self.agreed_until = np.full((states, states, n), -1, np.int16)
         self.militarized_days = np.zeros((states, states, n), np.int16)
+        self.crisis_days = np.zeros((states, states, n), np.int16)
+        self.calm_days = np.zeros((states, states, n), np.int16)
         self.agreement_day = np.full(n, NEVER, np.int16)
         self.threat_day = np.full((states, states, n), -1, np.int16)
         self.concession_day = np.full(n, NEVER, np.int16)
@@ -230,6 +233,11 @@ class CrisisModel(mesa.Model):
         """Each dyad once, as the relation of its first state toward the second."""
         self.settle_streams = [self.stream(f"settle:{rel.actor.id}-{rel.rival.id}")
                                for rel in self.pairs]
+        self.pair_baselines = [
+            (rel.baseline, next(r.baseline for r in self.relations
+                                if r.actor is rel.rival and r.rival is rel.actor))
+            for rel in self.pairs]
+        """Each dyad's two pre-crisis stances (its first state's, then the second's)."""
         self.concede_streams = {rel.label: self.stream(f"concede:{rel.label}")
                                 for rel in self.relations}
         self.front_change, self.campaign = self._schedules()
@@ -471,7 +479,8 @@ class CrisisModel(mesa.Model):
         ``agreement_days``, their grievances shrink by ``agreement_relief``, and blame for
         militant attacks is damped; a use of force by either side breaks the deal."""
         w, p, day = self.world, self.params, self.day
-        for rel, stream in zip(self.pairs, self.settle_streams, strict=True):
+        for rel, stream, (base_a, base_b) in zip(self.pairs, self.settle_streams,
+                                                 self.pair_baselines, strict=True):
             a, b = rel.actor.index, rel.rival.index
             u = self.uniforms(stream)
             hottest = np.maximum(w.rung[a, b], w.rung[b, a])
@@ -479,6 +488,14 @@ class CrisisModel(mesa.Model):
             days = w.militarized_days[a, b]
             days[:] = np.where(hot, days + 1, 0)
             w.militarized_days[b, a] = days
+            away = (w.rung[a, b] > base_a) | (w.rung[b, a] > base_b)
+            calm = w.calm_days[a, b]
+            calm[:] = np.where(away, 0, calm + 1)
+            w.calm_days[b, a] = calm
+            crisis = w.crisis_days[a, b]  # the crisis lasts until it has been calm as long
+            crisis[:] = np.where(away | ((crisis > 0) & (calm < p["model.deescalation_days"])),
+                                 crisis + 1, 0)  # as de-escalation asks
+            w.crisis_days[b, a] = crisis
             agreed = w.agreed_until[a, b] >= day
             broken = agreed & (hottest >= FORCE)
             if broken.any() and (day, frozenset((a, b))) not in self._agreed_today:

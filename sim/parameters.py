@@ -413,6 +413,14 @@ MODEL: dict[str, Param] = {
         "ceiling of the push domestic pressure puts on the desired rung, reached smoothly: "
         "cap × tanh(pressure / cap); 0 switches the ceiling off",
         "judgment: rally effects are bounded and short (Mueller 1973; Baker & Oneal 2001)"),
+    "crisis_fatigue": Param(
+        0.0, 0, 10, "per rung per 30 days",
+        "rise of the daily cost of each rung above a state's pre-crisis stance (up to "
+        "posture) with the days the pair has been in crisis: S = this × d / 30; 0 (the "
+        "default) switches it off", "Slantchev 2005, Fearon 1997 (forces kept on alert "
+        "cost what they cost, every day they are kept); magnitude judgment; off by "
+        "default, as calibrated on MID 5.0 it settles near 0 and the scorecard loses "
+        "(docs/validation.md)"),
     "deterrence": Param(
         1, 0, 1, "flag",
         "whether a state's public threat (posture toward a rival below posture) commits it: "

@@ -63,6 +63,9 @@ class Situation(Protocol):
     stepdown_bonus: Any        # b, mediation's reward per rung stepped down
     escalation_penalty: Any    # m, manipulative mediation's charge per rung stepped up
     backdown_cost: Any         # A, the audience cost of stepping below posture (a threat stands)
+    crisis_cost: Any           # S, the cost of each rung above the pre-crisis stance, growing
+                               # with the crisis's length
+    baseline: Any              # b, the state's pre-crisis stance toward the rival
 
     def param(self, name: str) -> Any: ...
 
@@ -162,7 +165,7 @@ class QuantalResponse(Policy):
 
         U(k) = -w\,(k-\tau)^2 - a\,(k-r)^2 - c\,\max(0, k-1) - F\,\max(0, k-4)
                - N\,[k \ge 6] + G\,[k \ge L] + b\,\max(0, r-k) - m\,\max(0, k-r)
-           - A\,[k < 4]
+           - A\,[k < 4] - S\,\max(0, \min(k, 4) - b_0)
 
     with τ the desired rung (the rival's rung pushed up by hawkishness, rivalry, domestic
     pressure, and grievance up to the rung L of the offence), G the grievance still to be
@@ -175,7 +178,9 @@ class QuantalResponse(Policy):
     available once an answer is prepared,
     b mediation's reward for stepping down, m a manipulative mediator's charge for
     stepping up, and A the audience cost of backing down below posture while the state's
-    own public threat stands (its stake then adds to G, pressed at L ≥ limited strike).
+    own public threat stands (its stake then adds to G, pressed at L ≥ limited strike),
+    and S the cost of each rung above the state's pre-crisis stance b₀, which grows with
+    the days the pair has stood away from its pre-crisis stances (crisis fatigue).
     β is how deliberate the leadership is: β → ∞ is the best response, β = 0 a
     uniform choice among the reachable rungs.
 
@@ -233,6 +238,11 @@ class QuantalResponse(Policy):
         if np.ndim(cost) or cost:  # backing down from a public threat (an audience cost)
             for row, offset in zip(rows, OFFSETS, strict=True):
                 row -= cost * (own + offset < Rung.POSTURE)
+        fatigue = s.crisis_cost
+        if np.ndim(fatigue) or fatigue:  # a crisis grows costlier the longer it lasts
+            for row, offset in zip(rows, OFFSETS, strict=True):
+                row -= fatigue * np.clip(own + (offset - s.baseline), 0,
+                                         Rung.POSTURE - s.baseline)
         bonus, penalty = s.stepdown_bonus, s.escalation_penalty
         for row, offset in zip(rows, OFFSETS, strict=True):
             if offset < 0 and (np.ndim(bonus) or bonus):

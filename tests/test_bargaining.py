@@ -281,3 +281,56 @@ def test_yielding_keeps_replicates_independent(duel):
     assert (alone["days_to_concession"] != NO_DAY).any()
     for name in ("days_to_concession", "days_to_backdown", "max_rung", "dispute_days"):
         np.testing.assert_array_equal(together[name][:200], alone[name], err_msg=name)
+
+
+def test_crisis_fatigue_prices_each_rung_of_the_crisis_up_to_posture(duel):
+    """U(k) loses S · (min(k, posture) - b₀)⁺ with S = crisis_fatigue · d / 30: stepping
+    down from posture gains S per rung, a strike costs no more fatigue than a posture."""
+    crisis = duel(initial="posture")
+    def utilities(fatigue, days):
+        model = CrisisModel(crisis.override({"model.crisis_fatigue": fatigue}), 3, 1)
+        model.world.crisis_days[:] = days
+        state = model.states[0]
+        s = Situation(state, state.relations[0])
+        return s, state.relations[0].policy.utilities(s)   # rows: offsets -2 … +2
+    s, tired = utilities(1.5, 45)
+    _, fresh = utilities(0.0, 45)
+    np.testing.assert_allclose(s.crisis_cost, 1.5 * 45 / 30)
+    assert s.baseline == Rung.NORMAL
+    gain = (tired - fresh)[:, 0]                   # at posture: offsets to downgrade … clashes
+    np.testing.assert_allclose(gain, -2.25 * np.array([1, 2, 3, 3, 3]), rtol=1e-6)
+    _, none = utilities(1.5, 0)                    # no crisis yet: no cost
+    np.testing.assert_allclose(none, fresh)
+
+
+def test_the_crisis_clock_survives_a_lull_and_stops_after_a_calm(duel):
+    """d counts the days since either side left its pre-crisis stance; a day back at it does
+    not reset it, ``deescalation_days`` calm days in a row do."""
+    crisis = duel(initial="posture").override({"model.settle_rate": 0})
+    model = CrisisModel(crisis, 1, 1)
+    w, (a, b) = model.world, (0, 1)
+    calm = int(model.params["model.deescalation_days"])
+    def day(rung):
+        w.rung[a, b] = w.rung[b, a] = rung
+        model.settle()
+        return int(w.crisis_days[a, b, 0])
+    assert [day(Rung.POSTURE) for _ in range(3)] == [1, 2, 3]
+    assert day(Rung.NORMAL) == 4 and day(Rung.POSTURE) == 5      # a lull
+    assert [day(Rung.NORMAL) for _ in range(calm)][-2:] == [5 + calm - 1, 0]
+
+
+def test_crisis_fatigue_ends_a_mutual_standoff_sooner(duel):
+    """Two states at posture with nothing to answer: without fatigue the stand-off is a
+    resting point of reciprocity; with it the dispute ends sooner (paired by seed, means
+    of the days to the end of militarized actions, each with its Monte-Carlo SE)."""
+    crisis = duel(initial="posture").override({"model.settle_rate": 0,
+                                               "model.deterrence": False})
+    def ends(fatigue):
+        r = CrisisModel(crisis.override({"model.crisis_fatigue": fatigue}), 2000, 1).run()
+        end = r["days_to_militarized_end"].astype(float)
+        end[end == NO_DAY] = crisis.horizon       # still militarized at the horizon
+        return end
+    off, on = ends(0.0), ends(2.0)
+    diff = off - on
+    se = diff.std(ddof=1) / np.sqrt(len(diff))
+    assert diff.mean() > 4 * se > 0, (off.mean(), on.mean(), se)
