@@ -446,11 +446,30 @@ class CrisisModel(mesa.Model):
                 index, deaths = index[salient], deaths[salient]
         host, blame = self.culprit(group if isinstance(blamed, str) else blamed)
         if host is not None and host is not target:
-            agreed = self.world.agreed_until[target.index, host.index]
-            if agreed.max(initial=-1) >= self.day:  # an agreement damps the blame
-                damped = 1 - self.params["model.agreement_blame"] * (agreed >= self.day)
-                blame = blame * damped  # over the live replicates; suffer takes its own
+            blame = self.blame(target, host, blame)
         target.suffer(index, deaths, culprit=host, blame=blame)
+
+    def blame(self, victim: StateActor, host: StateActor, attribution: Any) -> Any:
+        """How far ``victim`` blames ``host`` for a group's attack, over the live replicates
+        (docs/ODD.md §7.4): the group's attribution, raised by the pair's rivalry (capped at
+        full blame), and damped while the two cooperate on security and under an
+        agreement,
+
+            min(1, attribution · (1 + rivalry_blame · rivalry))
+                · (1 - cooperation_blame · [cooperating]) · (1 - agreement_blame · [agreed]).
+        """
+        w, p = self.world, self.params
+        a, b = victim.index, host.index
+        rivalry = next((rel.rivalry for rel in victim.relations if rel.rival is host), 0.0)
+        blame = np.minimum(1.0, attribution * (1 + p["model.rivalry_blame"] * rivalry)) \
+            if rivalry else attribution
+        cooperating = np.maximum(w.rung[a, b], w.rung[b, a]) <= Rung.COOPERATION
+        if cooperating.any():
+            blame = blame * (1 - p["model.cooperation_blame"] * cooperating)
+        agreed = w.agreed_until[a, b]
+        if agreed.max(initial=-1) >= self.day:
+            blame = blame * (1 - p["model.agreement_blame"] * (agreed >= self.day))
+        return blame  # over the live replicates (or one number); suffer takes its own
 
     @staticmethod
     def culprit(blamed: MilitantGroup | StateActor | None) -> tuple[StateActor | None, Any]:

@@ -359,7 +359,8 @@ MILITANT: dict[str, Param] = {
         0.5, 0, 1, "share", "fall of the attack rate while host and target cooperate on security",
         "judgment"),
     "attribution": Param(
-        0.5, 0, 1, "share", "how far the target blames the host state for the group's attacks",
+        0.5, 0, 1, "share", "how far a target blames the group's sponsor state for its attacks, "
+        "before rivalry and cooperation (docs/ODD.md §7.4)",
         "judgment"),
 }
 
@@ -472,6 +473,18 @@ MODEL: dict[str, Param] = {
         0.5, 0, 1, "share",
         "fall of the blame put on a host state for militant attacks during an agreement",
         "judgment (the January 2024 joint statement named 'common enemies')"),
+    "rivalry_blame": Param(
+        1.0, 0, 10, "per rung of rivalry",
+        "rise of the blame a state puts on a rival's sponsorship of a militant group with the "
+        "pair's rivalry: attribution × (1 + this × rivalry), at most full blame",
+        "Findley, Piazza & Young 2012 (rivals sponsor terrorism against each other, and "
+        "terrorism is more frequent in rivalries; direction); magnitude judgment"),
+    "cooperation_blame": Param(
+        0.5, 0, 1, "share",
+        "fall of the blame put on a sponsor state for militant attacks while the two "
+        "cooperate on security (both at the cooperation rung)",
+        "judgment (after the January 2024 statement, Pakistan blamed 'common enemies' "
+        "for the killing of nine Pakistanis in Saravan)"),
 }
 
 KINDS: dict[str, dict[str, Param]] = {

@@ -6,6 +6,7 @@ import pytest
 
 import sim
 from sim.agents import Situation, saturate
+from sim.api import resolve
 from sim.ladder import Rung
 from sim.model import Block, CrisisModel
 from sim.outcomes import NO_DAY, WAR
@@ -162,7 +163,7 @@ def test_a_revisionist_aim_gives_kargil_a_real_chance_of_war():
 
 
 def test_blame_for_militant_attacks_is_damped_under_an_agreement():
-    crisis = sim.api.resolve(FLAGSHIP)
+    crisis = resolve(FLAGSHIP)
     model = CrisisModel(crisis, 2, 1)
     model.step()                                   # the first day: today's draws exist
     iran, pakistan = model.state("IRN"), model.state("PAK")
@@ -173,6 +174,42 @@ def test_blame_for_militant_attacks_is_damped_under_an_agreement():
     rise = model.world.grievance[iran.index, pakistan.index] - before
     damping = model.params["model.agreement_blame"]
     assert rise[1] == pytest.approx(rise[0] * (1 - damping), rel=1e-5) and rise[0] > 0
+
+
+def _blame_rise(sets, cooperate=False):
+    """The rise of Iran's grievance toward Pakistan from a 20-death attack by a group
+    Pakistan sponsors, in two replicates (the second cooperating on security if asked)."""
+    model = CrisisModel(resolve(FLAGSHIP).override(sets), 2, 1)
+    model.step()                                   # the first day: today's draws exist
+    iran, pakistan = model.state("IRN"), model.state("PAK")
+    group = next(g for g in model.groups if g.sponsor is pakistan and iran in g.targets)
+    if cooperate:
+        model.world.rung[iran.index, pakistan.index] = [Rung.NORMAL, Rung.COOPERATION]
+        model.world.rung[pakistan.index, iran.index] = [Rung.NORMAL, Rung.COOPERATION]
+    before = model.world.grievance[iran.index, pakistan.index].copy()
+    model.attack(group, iran, None, np.float64(20))
+    return model.world.grievance[iran.index, pakistan.index] - before, model, group
+
+
+def test_a_rivalry_raises_the_blame_on_a_sponsor_up_to_full_blame():
+    none, model, group = _blame_rise({})           # the flagship codes no rivalry
+    attribution = float(group.param("attribution"))
+    some, _, _ = _blame_rise({"dyad.IRN-PAK.rivalry": 0.5})
+    factor = 1 + model.params["model.rivalry_blame"] * 0.5
+    np.testing.assert_allclose(some, none * min(1, attribution * factor) / attribution,
+                               rtol=1e-5)
+    full, _, _ = _blame_rise({"dyad.IRN-PAK.rivalry": 5.0})
+    np.testing.assert_allclose(full, none / attribution, rtol=1e-5)   # capped at full blame
+    off, _, _ = _blame_rise({"dyad.IRN-PAK.rivalry": 5.0, "model.rivalry_blame": 0})
+    np.testing.assert_allclose(off, none, rtol=1e-6)                  # the switch
+
+
+def test_security_cooperation_damps_the_blame_on_a_sponsor():
+    rise, model, _ = _blame_rise({}, cooperate=True)
+    damping = model.params["model.cooperation_blame"]
+    assert rise[1] == pytest.approx(rise[0] * (1 - damping), rel=1e-5) and rise[0] > 0
+    off, _, _ = _blame_rise({"model.cooperation_blame": 0}, cooperate=True)
+    assert off[1] == pytest.approx(off[0], rel=1e-6)
 
 
 def test_wars_still_happen_where_fighting_is_hot(duel):
