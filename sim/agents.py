@@ -96,7 +96,9 @@ class StateActor(ScenarioAgent):
     # -- deciding ---------------------------------------------------------------------
 
     def decide(self) -> None:
-        """Choose tomorrow's rung toward each rival from yesterday's world (not yet applied)."""
+        """Choose tomorrow's rung toward each rival from yesterday's world (not yet applied):
+        the record's up to the branch, then the policy's, at most the state's ``max_rung``
+        when the scenario caps it."""
         model = self.model
         for rel in self.relations:
             if model.replaying:
@@ -107,6 +109,8 @@ class StateActor(ScenarioAgent):
             if rel.policy.bound_by_ladder and not rel.policy.within_reach:
                 own = model.world.rung[self.index, rel.rival.index]
                 target = np.clip(target, np.take(LOWEST, own), np.take(HIGHEST, own))
+            if self.spec.max_rung is not None:  # the scenario forbids it to go higher
+                target = np.minimum(target, np.int8(self.spec.max_rung))
             rel.planned = target.astype(np.int8, copy=False)
 
     def commit(self) -> None:

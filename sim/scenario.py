@@ -120,6 +120,7 @@ class ActorTable(_Table):
     name: Text
     kind: Literal["state", "mediator", "great_power", "militant"]
     policy: str | None = None
+    max_rung: RungLike | None = None
     style: Literal["facilitative", "manipulative"] | None = None
     parties: Annotated[list[str], Field(max_length=MAX_ACTORS)] | None = None
     host: str | None = None
@@ -222,6 +223,10 @@ class Actor:
     policy: str | None = None
     style: str | None = None
     parties: tuple[str, ...] = ()
+    max_rung: Rung | None = None
+    """For a state, the highest rung it may choose after the branch, whatever its policy
+    (None: any); a counterfactual in which it does not answer by force caps it below
+    ``limited_strike``."""
     base: str | None = None
     """A militant group's base: the state whose disputes and security cooperation with a
     target move the group's attack rate."""
@@ -718,8 +723,8 @@ def _show(value: Any) -> str:
 EVENT_SETS = ("deaths",)
 """The numbers of an event (named by its id) that ``--set`` can change."""
 
-CHOICES = {"policy": ("state",), "style": ("mediator", "great_power")}
-"""What an actor chooses by name rather than by number, and the kinds that choose it."""
+CHOICES = {"policy": ("state",), "style": ("mediator", "great_power"), "max_rung": ("state",)}
+"""What an actor is given by name rather than by number, and the kinds that take it."""
 
 
 def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> tuple | None:
@@ -761,7 +766,7 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
             return None
         actor = actors[index]
         name = parts[2]
-        if name in ("policy", "style") and len(parts) == 3:
+        if name in CHOICES and len(parts) == 3:
             actor[name] = value
             return ("actor", index, name)
         table = _parameter_table(actor)
@@ -817,7 +822,8 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
     problems.append(
         f"{label}: unknown path; allowed: scenario.branch, scenario.horizon, model.PARAM, "
         "actor.ID.PARAM (ID may be * for every actor with PARAM), actor.ID.PARAM.PARTY, "
-        "actor.ID.policy, actor.ID.style, dyad.A-B.initial, dyad.A-B.baseline, "
+        "actor.ID.policy, actor.ID.style, actor.ID.max_rung, dyad.A-B.initial, "
+        "dyad.A-B.baseline, "
         "dyad.A-B.rivalry, "
         f"event.ID.{{{','.join(EVENT_SETS)}}}")
     return None
@@ -1062,6 +1068,15 @@ class _Checker:
             elif a.policy is not None:
                 self.problem((*loc, "policy"), f"{a.id} is a {a.kind}; allowed: a policy "
                              "only for a state (leave it out)")
+            max_rung = None
+            if a.max_rung is not None and a.kind != "state":
+                self.problem((*loc, "max_rung"), f"{a.id} is a {a.kind}; allowed: max_rung "
+                             "only for a state (leave it out)")
+            elif a.max_rung is not None:
+                try:
+                    max_rung = Rung.parse(a.max_rung)
+                except ValueError as err:
+                    self.problem((*loc, "max_rung"), str(err))
             mediating = a.kind in ("mediator", "great_power")
             if a.style is not None and not mediating:
                 self.problem((*loc, "style"), f"{a.id} is a {a.kind}; allowed: a "
@@ -1108,7 +1123,7 @@ class _Checker:
                                 .get(a.kind))
             out.append(Actor(
                 id=a.id, name=a.name, kind=a.kind, policy=policy, style=style,
-                parties=parties if mediating else (),
+                parties=parties if mediating else (), max_rung=max_rung,
                 base=a.host if a.host is not None else a.base,
                 sponsor=a.host if a.host is not None else a.sponsor,
                 targets=tuple(a.targets), parameters=params, sources=tuple(a.sources)))

@@ -12,10 +12,11 @@ import pytest
 
 from sim import analysis, scenario
 from sim.errors import InputError
+from sim.ladder import Rung
 from sim.model import CrisisModel, simulate
 from sim.parameters import KINDS, MODEL, Distribution
 
-from .conftest import MINIMAL
+from .conftest import FLAGSHIP, MINIMAL
 
 BASE = MINIMAL.format(policy_a="quantal_response", policy_b="quantal_response", initial="normal")
 
@@ -639,3 +640,34 @@ def test_an_opaque_arsenal_is_drawn_per_replicate(write):
                 'name = "Belmar"', f'name = "Belmar"\nparameters = {{ nuclear = {bad} }}')),
             r"actor\[B\]\.parameters\.nuclear: .*; allowed: true or false, or \{ bernoulli = "
             r"\[p\] \}")
+
+
+# -- variants that mean what they say ---------------------------------------------------------
+
+def test_no_retaliation_means_pakistan_does_not_strike_back():
+    # the variant drops the 18 January strike and caps Pakistan at posture: in no replicate
+    # does Pakistan use force after the branch (Iran struck on 16 January, so force is
+    # reciprocated exactly when Pakistan uses it)
+    capped = scenario.load(FLAGSHIP, variant="no_retaliation")
+    assert capped.actor("PAK").max_rung == Rung.POSTURE
+    assert not np.asarray(simulate(capped, 2000, 1)["force_reciprocated"]).any()
+    # without the cap (the variant as it was) the simulated Pakistan struck back anyway
+    uncapped = capped.override({"actor.PAK.max_rung": "war"})
+    share = np.mean(simulate(uncapped, 2000, 1)["force_reciprocated"])
+    assert share > 0.5, share
+
+
+def test_a_cap_holds_for_any_policy_and_is_validated(write):
+    hawks = BASE.replace('"quantal_response"', '"hawk"')
+    crisis = scenario.load(write(hawks)).override({"actor.*.max_rung": "protest"})
+    records = simulate(crisis, 200, 1)
+    assert np.asarray(records["max_rung_after_branch"]).max() == Rung.PROTEST
+    assert "actor.*.max_rung=protest" in crisis.applied
+    free = np.asarray(simulate(scenario.load(write(hawks)), 200, 1)["max_rung_after_branch"])
+    assert free.max() > Rung.PROTEST
+    with pytest.raises(InputError, match=r"actor\[A\]\.max_rung: expected a rung, got 'top'; "
+                                         r"allowed: cooperation \(0\), normal \(1\)"):
+        crisis.override({"actor.A.max_rung": "top"})
+    lines = problems(write, hawks.replace('policy = "hawk"', 'policy = "hawk"\nmax_rung = 9', 1))
+    assert has(lines, r"actor\[A\]\.max_rung: expected a rung, got 9; allowed: cooperation"), \
+        lines
