@@ -190,6 +190,9 @@ class VariantTable(_Table):
     description: Text = ""
     set: dict[str, Any] = {}
     drop_events: Annotated[list[str], Field(max_length=MAX_EVENTS)] = []
+    outcome: OutcomeTable | None = None
+    """What happened in the world the variant describes, when that is recorded: scored by
+    backtests as a case of its own (``ID:VARIANT``)."""
 
 
 class ScenarioFile(_Table):
@@ -360,6 +363,8 @@ class Scenario:
     applied: tuple[str, ...] = ()
     outcome: OutcomeTable | None = None
     branch_points: tuple[BranchPoint, ...] = ()
+    variant_outcomes: dict[str, OutcomeTable] = field(default_factory=dict, compare=False)
+    """The variants that say what happened under them (``[variant.NAME.outcome]``)."""
     posterior: Posterior | None = field(default=None, repr=False, compare=False)
     """Joint draws of calibrated parameters for what the file leaves at its defaults
     (:mod:`sim.posterior`); None: the point defaults."""
@@ -392,11 +397,14 @@ class Scenario:
     def questions(self) -> list[tuple[str, Scenario, OutcomeTable]]:
         """Every question the file asks with its recorded answer: (label, the scenario from
         that branch, what happened): its own ``[outcome]`` at its branch, then each
-        ``[[branch_point]]``, labelled ``ID:POINT``."""
+        ``[[branch_point]]``, labelled ``ID:POINT``, then each variant with an outcome of
+        its own (``[variant.NAME.outcome]``), labelled ``ID:NAME``."""
         out = [(self.id, self, self.outcome)] if self.outcome is not None else []
         for point in self.branch_points:
             out.append((f"{self.id}:{point.id}", self.override(
                 branch=point.branch, horizon=(point.end - point.branch).days), point.outcome))
+        for name, outcome in self.variant_outcomes.items():
+            out.append((f"{self.id}:{name}", self.override(variant=name), outcome))
         return out
 
     def actor(self, actor_id: str) -> Actor:
@@ -509,6 +517,14 @@ def load(path: str | Path, variant: str | None = None, sets: dict[str, Any] | No
         posterior.default())
 
 
+def asks(doc: dict) -> bool:
+    """Whether a scenario document says what happened (for a backtest): an ``[outcome]``,
+    a ``[[branch_point]]`` or a variant's ``outcome``."""
+    variants = doc.get("variant") if isinstance(doc.get("variant"), dict) else {}
+    return "outcome" in doc or "branch_point" in doc or any(
+        isinstance(v, dict) and "outcome" in v for v in variants.values())
+
+
 def from_document(doc: dict, name: str) -> Scenario:
     """Validate a scenario given as a document (what a TOML file parses to), e.g. one a
     template wrote; ``name`` stands for the file in messages. Raises
@@ -587,7 +603,7 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
     structure = _Structure.check(doc, where, overridden)
     if structure.table is None:
         raise InputError(structure.problems)
-    checker = _Checker(structure, where, overridden, _written_end(original))
+    checker = _Checker(structure, where, overridden, _written_end(original), variant)
     scenario = checker.build(path, digest, doc, text, applied)
     if structure.problems or checker.problems:
         raise InputError(structure.problems + checker.problems)
@@ -908,12 +924,15 @@ def _field(loc: tuple, doc: dict) -> str:
 
 def _allowed_keys(loc: tuple, root: Any = None) -> list[str]:
     model: Any = root or ScenarioFile
+    named = False  # the part is a name of a table of tables ([variant.NAME])
     for part in loc[:-1]:
-        if isinstance(part, int):
+        if isinstance(part, int) or named:
+            named = False
             continue
         info = getattr(model, "model_fields", {}).get(part)
         if info is None:
             return []
+        named = getattr(info.annotation, "__origin__", None) is dict
         model = _table_type(info.annotation)
         if model is None:
             return []
@@ -957,13 +976,15 @@ class _Checker:
     """The meaning of a structurally valid scenario: references, dates, parameters."""
 
     def __init__(self, structure: _Structure, where: _Locator, overridden: dict,
-                 written_end: date | None) -> None:
+                 written_end: date | None, variant: str | None = None) -> None:
         assert structure.table is not None
         self.t = structure.table
         self.structure = structure
         self.where = where
         self.overridden = overridden
         self.written_end = written_end
+        self.variant = variant
+        """The variant applied, whose own outcome is checked against its branch."""
         self.problems: list[str] = []
         self.doc: dict = {}
 
@@ -1001,17 +1022,27 @@ class _Checker:
         model_parameters = self.parameters(("model",), t.model, MODEL, ())
         points = self.branch_points(s.start, end)
         self.outcome(("outcome",), t.outcome, s.branch, end)
-        for name in t.variant:
+        points_ids = {p.id for p in points}
+        for name, spec in t.variant.items():
             if not re.match(NAME, name):
                 self.problem(("variant", name), "not a variant name; allowed: "
                              "lower_case_with_underscores")
+            if spec.outcome is not None and name in points_ids:
+                self.problem(("variant", name, "outcome"), f"the variant {name!r} has an "
+                             "outcome and a branch point has that id, so both would be scored "
+                             f"as {s.id}:{name}; allowed: a variant name no branch point has")
+        if self.variant is not None and self.variant in t.variant:
+            self.outcome(("variant", self.variant, "outcome"), t.variant[self.variant].outcome,
+                         s.branch, end)
         return Scenario(
             id=s.id, title=s.title, start=s.start, branch=s.branch, end=end, focus=focus,
             actors=tuple(actors), dyads=tuple(dyads), events=tuple(events),
             model_parameters=model_parameters,
             variants={k: v.description for k, v in t.variant.items()},
             description=s.description, sources=tuple(s.sources), path=path, sha256=digest,
-            raw=doc, text=text, applied=applied, outcome=t.outcome, branch_points=points)
+            raw=doc, text=text, applied=applied, outcome=t.outcome, branch_points=points,
+            variant_outcomes={k: v.outcome for k, v in t.variant.items()
+                              if v.outcome is not None})
 
     def branch_points(self, start: date, end: date) -> tuple[BranchPoint, ...]:
         out, seen = [], set()

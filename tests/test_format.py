@@ -561,7 +561,8 @@ def test_the_proxy_crisis_uses_every_new_field_without_a_workaround():
     assert crisis.dyads[0].baseline == (3, 3)
     assert [p.id for p in crisis.branch_points] == ["after_attack", "after_answer"]
     labels = [label for label, _, _ in crisis.questions()]
-    assert labels == ["proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer"]
+    assert labels == ["proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer",
+                      "proxy_crisis:answer_denied"]
     second = crisis.questions()[2][1]
     assert second.branch == date(2030, 3, 5) and second.horizon == 30
 
@@ -569,9 +570,10 @@ def test_the_proxy_crisis_uses_every_new_field_without_a_workaround():
 def test_every_branch_point_is_backtested_against_its_own_outcome():
     result = analysis.backtest(PROXY_CRISIS, replicates=500, seed=1, goldstein_paths=10)
     assert [c.label for c in result.cases] == [
-        "proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer"]
+        "proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer",
+        "proxy_crisis:answer_denied"]
     assert [c.crisis.branch for c in result.cases] == [
-        date(2030, 3, 4), date(2030, 3, 2), date(2030, 3, 5)]
+        date(2030, 3, 4), date(2030, 3, 2), date(2030, 3, 5), date(2030, 3, 4)]
     first = result.as_dict()["cases"][1]
     assert first["case"] == "proxy_crisis:after_attack"
     assert first["happened"]["days_to_reciprocation"] == 2
@@ -580,7 +582,8 @@ def test_every_branch_point_is_backtested_against_its_own_outcome():
     # from after Belmar's answer both sides have used force in the replayed record
     assert result.cases[2].reciprocated.p == 1.0
     p = np.array([c.reciprocated.p for c in result.cases])
-    assert result.brier_reciprocated == pytest.approx(np.mean((p - 1) ** 2))
+    happened = np.array([1, 1, 1, 0])  # the variant answer_denied: not reciprocated
+    assert result.brier_reciprocated == pytest.approx(np.mean((p - happened) ** 2))
     assert "proxy_crisis:after_answer" in str(result)
 
 
@@ -591,7 +594,7 @@ def test_a_file_with_only_branch_points_is_backtested(tmp_path):
     path.write_text(text)
     files, skipped = analysis.scenario_files(tmp_path)
     assert files == [path] and not skipped
-    assert len(analysis.backtest(path, replicates=100, seed=1, goldstein_paths=0).cases) == 2
+    assert len(analysis.backtest(path, replicates=100, seed=1, goldstein_paths=0).cases) == 3
 
 
 @pytest.mark.parametrize("old,new,pattern", [
@@ -671,3 +674,53 @@ def test_a_cap_holds_for_any_policy_and_is_validated(write):
     lines = problems(write, hawks.replace('policy = "hawk"', 'policy = "hawk"\nmax_rung = 9', 1))
     assert has(lines, r"actor\[A\]\.max_rung: expected a rung, got 9; allowed: cooperation"), \
         lines
+
+
+# -- variants with their own outcome ----------------------------------------------------------
+
+def test_a_variant_with_its_own_outcome_is_scored_as_its_own_case():
+    crisis = scenario.load(PROXY_CRISIS)
+    assert set(crisis.variant_outcomes) == {"answer_denied"}
+    result = analysis.backtest(PROXY_CRISIS, replicates=500, seed=1, goldstein_paths=0)
+    case = next(c for c in result.cases if c.label == "proxy_crisis:answer_denied")
+    assert case.happened.reciprocated is False
+    assert not any(e.id == "answer" for e in case.crisis.events)  # the variant's scenario
+    assert "variant answer_denied" in case.crisis.applied
+    # scored against its own outcome: what the base case says happened is not what it says
+    base = next(c for c in result.cases if c.label == "proxy_crisis")
+    assert base.happened.reciprocated is True
+    assert result.as_dict()["cases"][3]["case"] == "proxy_crisis:answer_denied"
+
+
+def test_a_file_with_only_a_variant_outcome_is_backtested(tmp_path):
+    text = PROXY_CRISIS.read_text()
+    text = text.split("[outcome]")[0] + "[variant" + text.split("[variant", 1)[1]
+    path = tmp_path / "variant_only.toml"
+    path.write_text(text)
+    files, skipped = analysis.scenario_files(tmp_path)
+    assert files == [path] and not skipped
+    cases = analysis.backtest(path, replicates=100, seed=1, goldstein_paths=0).cases
+    assert [c.label for c in cases] == ["proxy_crisis:answer_denied"]
+
+
+@pytest.mark.parametrize("old,new,pattern", [
+    ("reciprocated = false\nnormalised = 2030-03-08", "reciprocated = false\nnormalised = "
+     "2030-03-01", r"variant\.answer_denied\.outcome\.normalised: 2030-03-01 is before the "
+     r"branch 2030-03-04; allowed: a date from the branch on"),
+    ("war = false\nreciprocated = false", "war = 0\nreciprocated = false",
+     r"variant\.answer_denied\.outcome\.war: got 0; allowed: a valid boolean"),
+    ("[variant.answer_denied.outcome]\nwar = false", "[variant.answer_denied.outcome]\n"
+     "wars = false", r"variant\.answer_denied\.outcome\.wars: unknown key; allowed: war, "),
+    ('[variant.answer_denied]\n', '[variant.after_answer]\n',
+     r"variant\.after_answer\.outcome: the variant 'after_answer' has an outcome and a "
+     r"branch point has that id.*; allowed: a variant name no branch point has"),
+])
+def test_variant_outcome_validation(write, old, new, pattern):
+    text = PROXY_CRISIS.read_text()
+    assert old in text
+    text = text.replace(old, new, 1).replace("[variant.answer_denied.outcome]",
+                                             "[variant.after_answer.outcome]"
+                                             if "after_answer]" in new else
+                                             "[variant.answer_denied.outcome]")
+    lines = problems(write, text)
+    assert has(lines, pattern), lines
