@@ -1405,7 +1405,7 @@ class _Checker:
                 self.problem((*loc, key), f"missing; a {t.role} support needs {key}; "
                              f"{SUPPORT[key].allowed()}")
             else:
-                value = self.value((*loc, key), SUPPORT[key], raw)
+                value = self.value((*loc, key), SUPPORT[key], _range(raw))
             out.append(Support(t.by, t.partner, t.role, source=t.source,
                                **{key: value}))
         return out
@@ -1456,7 +1456,7 @@ class _Checker:
                                  [*defenders, "a share in [0, 1] or a distribution"]))
                 return None
             return raw
-        return self.value((*loc, "intercepted"), SUPPORT["interception"], raw)
+        return self.value((*loc, "intercepted"), SUPPORT["interception"], _range(raw))
 
     def events(self, kinds: dict[str, str], dyads: list[Dyad], start: date,
                end: date, supports: list[Support] = ()) -> list[Event]:
@@ -1563,6 +1563,14 @@ class _Checker:
                 return 0
         self.problem(loc, f"got {_short(raw)}; {TOLL}")
         return 0
+
+
+def _range(raw: Any) -> Any:
+    """A share given as a range ``[low, high]`` is drawn uniformly from it."""
+    if isinstance(raw, list) and len(raw) == 2 and all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in raw):
+        return {"uniform": raw}
+    return raw
 
 
 def _short(value: Any) -> str:

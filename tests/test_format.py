@@ -559,6 +559,20 @@ def test_the_proxy_crisis_uses_every_new_field_without_a_workaround():
     assert attack.blamed == "BEL" and attack.uncertain
     assert [e.id for e in crisis.events if e.date.day == 3] == ["reprisal", "truce"]
     assert crisis.dyads[0].baseline == (3, 3)
+    assert attack.place == "CAR"  # an attack on Aland's convoy in Cardia
+    salvo = next(e for e in crisis.events if e.id == "answer")
+    assert (salvo.scale, salvo.intercepted, salvo.deaths) == (3, "UMB", None)
+    (shield,) = crisis.supports
+    assert (shield.by, shield.partner, shield.role) == ("UMB", "ALD", "defensive")
+    # the intercepted salvo: three waves, each lethal with force_lethality x (1 - q), q drawn
+    # from [0.85, 0.95] per replicate
+    n = 20_000
+    model = CrisisModel(crisis, n, rng=1)
+    through = 1 - model.params["support.UMB.ALD.interception"]
+    assert through.min() >= 0.05 and through.max() <= 0.15
+    lethal = (model.params["event.answer.deaths"] > 0).mean()
+    expected = np.mean(1 - (1 - MODEL["force_lethality"].default * through) ** 3)
+    assert abs(lethal - expected) < 4 * np.sqrt(expected * (1 - expected) / n), lethal
     assert [p.id for p in crisis.branch_points] == ["after_attack", "after_answer"]
     labels = [label for label, _, _ in crisis.questions()]
     assert labels == ["proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer",
