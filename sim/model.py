@@ -341,7 +341,7 @@ class CrisisModel(mesa.Model):
             if e.deaths is not None:
                 drawn = stream.sample(DEATHS, e.deaths)
             elif e.kind == "action":
-                levels, through = np.full(n, e.rung, np.int8), self.through(e)
+                levels, through = np.full(n, e.rung, np.int8), self.recorded_through(e)
                 drawn = sum(self.force_deaths(levels, stream.random(), None, through)
                             for _ in range(e.scale))
             else:
@@ -358,7 +358,7 @@ class CrisisModel(mesa.Model):
                 if e.kind == "action" and (rel.actor.id, rel.rival.id) == (e.actor, e.target):
                     rel.drawn_deaths[self.crisis.day(e.date)].append(path)
 
-    def through(self, e: Event) -> Any:
+    def recorded_through(self, e: Event) -> Any:
         """The share of a recorded strike that got through its interception (None: not
         intercepted): 1 - the share its defender's ``[[support]]`` intercepts, or 1 - the
         share the event gives (drawn per replicate from ``param:event.KEY.intercepted``)."""

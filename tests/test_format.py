@@ -965,6 +965,10 @@ def test_support_round_trips_through_set_and_intercepted_names_a_defender(write)
     crisis = salvo(write).override({"support.U.B.interception": 0.4})
     assert crisis.supports[0].interception == 0.4
     assert "support.U.B.interception=0.4" in crisis.applied
+    shared = salvo(write, '"unknown"').override({"event.salvo.intercepted": [0.2, 0.4]})
+    assert shared.events[0].intercepted == Distribution("uniform", (0.2, 0.4))
+    drawn = CrisisModel(shared, 500, rng=1).params["event.salvo.intercepted"]
+    assert 0.2 <= drawn.min() < drawn.max() <= 0.4
     with pytest.raises(InputError, match=r"--set support\.U\.A\.interception: no \[\[support\]\] "
                                          r"with that supporter, partner and role; allowed: "
                                          r"support\.U\.B\.interception"):
