@@ -47,6 +47,15 @@ class Relation:
     prepare_stream: Stream
     drawn_deaths: dict[int, list[str]] = field(default_factory=dict)
     """Per day, the parameter paths of the recorded actions' tolls drawn per replicate."""
+    abroad: np.ndarray | None = None
+    """Per day, whether the recorded force fell off the rival's territory (on the actor's,
+    abroad or in a third state): it harms the rival's people, not its territory."""
+    violated: dict[int, list[str]] = field(default_factory=dict)
+    """Per day, the third states in whose territory the recorded force fell."""
+    shields: list[str] = field(default_factory=list)
+    """Parameter paths of the interceptions the rival's defenders make of the strikes."""
+    joined: list[str] = field(default_factory=list)
+    """Parameter paths of the strikes the actor's supporters add to its own."""
     planned: np.ndarray | None = field(default=None, repr=False)
     prepare_u: np.ndarray | None = field(default=None, repr=False)
 
@@ -96,7 +105,9 @@ class StateActor(ScenarioAgent):
     # -- deciding ---------------------------------------------------------------------
 
     def decide(self) -> None:
-        """Choose tomorrow's rung toward each rival from yesterday's world (not yet applied)."""
+        """Choose tomorrow's rung toward each rival from yesterday's world (not yet applied):
+        the record's up to the branch, then the policy's, at most the state's ``max_rung``
+        when the scenario caps it."""
         model = self.model
         for rel in self.relations:
             if model.replaying:
@@ -107,6 +118,8 @@ class StateActor(ScenarioAgent):
             if rel.policy.bound_by_ladder and not rel.policy.within_reach:
                 own = model.world.rung[self.index, rel.rival.index]
                 target = np.clip(target, np.take(LOWEST, own), np.take(HIGHEST, own))
+            if self.spec.max_rung is not None:  # the scenario forbids it to go higher
+                target = np.minimum(target, np.int8(self.spec.max_rung))
             rel.planned = target.astype(np.int8, copy=False)
 
     def commit(self) -> None:
@@ -138,7 +151,13 @@ class StateActor(ScenarioAgent):
         The user's grievance toward the rival falls by the harm it did, ``1 + log(1 +
         deaths)`` (retaliation settles the account); the victim's rises by the harm it
         suffered: the violation of its territory, 1, plus ``log(1 + deaths)`` when its own
-        forces were hit (clashes, war) rather than militant sites (a limited strike).
+        forces were hit (clashes, war) rather than militant sites (a limited strike). A
+        recorded use of force off the rival's territory (``location``: the actor's own, a
+        third state, abroad) harms its people, not its territory: ``log(1 + deaths)``
+        at any rung; a third state whose territory it fell in suffers the violation, 1.
+        Simulated limited strikes on a defended rival get through by the share its
+        defenders leave, ``∏(1 - interception)``, and the strikes of the actor's
+        supporters multiply the toll by ``1 + Σ strikes`` (docs/ODD.md §7.3).
         """
         model, world = self.model, self.model.world
         for rel in self.relations:
@@ -153,11 +172,20 @@ class StateActor(ScenarioAgent):
                 u = model.uniforms(rel.force_stream)
                 at_force = np.flatnonzero(rung >= FORCE)
                 levels = rung[at_force]
-                deaths = model.force_deaths(levels, u[at_force], at_force)
+                deaths = model.force_deaths(levels, u[at_force], at_force,
+                                            self.through(rel, at_force))
+                if rel.joined:
+                    deaths = self.joined_deaths(rel, at_force, levels, deaths)
             if at_force is not None and at_force.size == 0:
                 continue
             done = 1 + np.log1p(deaths)
             suffered = np.where(levels >= Rung.CLASHES, done, np.float32(1))
+            if model.replaying and rel.abroad is not None and rel.abroad[model.day]:  # people
+                suffered = np.log1p(deaths)
+            if model.replaying:
+                for third in rel.violated.get(model.day, ()):
+                    model.state(third).suffer(None, np.float64(0), culprit=self,
+                                              harm=np.float32(1), level=levels)
             where = _all(at_force)
             account = world.grievance[self.index, rel.rival.index]
             # a proportionate answer to an open account closes it, whatever it killed
@@ -168,6 +196,26 @@ class StateActor(ScenarioAgent):
             settled = take(self.param("grievance_sensitivity"), at_force) * done
             account[where] = np.where(closes, np.float32(0), account[where] - settled)
             model.count_force(rel, at_force, levels, deaths)
+
+    def through(self, rel: Relation, index: np.ndarray) -> Any:
+        """The share of a limited strike on ``rel``'s rival that its defenders do not
+        intercept, ``∏(1 - interception)`` (None: the rival has no defender)."""
+        if not rel.shields:
+            return None
+        share: Any = 1.0
+        for path in rel.shields:
+            share = share * (1 - take(self.model.params[path], index))
+        return share
+
+    def joined_deaths(self, rel: Relation, index: np.ndarray, levels: np.ndarray,
+                      deaths: np.ndarray) -> np.ndarray:
+        """The toll of limited strikes with the supporters' strikes added: ``deaths × (1 +
+        Σ strikes)``, rounded."""
+        boost: Any = 0.0
+        for path in rel.joined:
+            boost = boost + take(self.model.params[path], index)
+        joined = np.round(deaths * (1 + boost)).astype(deaths.dtype)
+        return np.where(levels == Rung.LIMITED_STRIKE, joined, deaths)
 
     def suffer(self, index: np.ndarray | None, deaths: Any, culprit: StateActor | None = None,
                harm: Any = None, blame: Any = 1.0, level: Any = FORCE) -> None:

@@ -355,14 +355,15 @@ class Backtest:
 
 def scenario_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[str]]:
     """The scenario files to backtest: files as given, and every ``*.toml`` under each
-    directory (sorted) that has an ``[outcome]`` table; returns (files, skipped)."""
+    directory (sorted) that says what happened (an ``[outcome]``, a ``[[branch_point]]`` or
+    a ``[variant.NAME.outcome]``); returns (files, skipped)."""
     files, skipped = [], []
     for given in [paths] if isinstance(paths, str | Path) else paths:
         path = Path(given)
         if path.is_dir():
             for found in sorted(path.rglob("*.toml")):
                 doc = scenarios.read_toml(found)[0]
-                asks = "outcome" in doc or "branch_point" in doc
+                asks = scenarios.asks(doc)
                 (files if asks else skipped).append(found)
         elif path.is_file():
             files.append(path)
@@ -387,8 +388,9 @@ def backtest(paths: str | Path | Iterable[str | Path] = DEFAULT_CASES, replicate
     for path in files:
         questions = api.resolve(path, None, sets or None).questions()
         if not questions:
-            raise InputError(f"{path}: no [outcome] table or [[branch_point]]: the backtest "
-                             "needs to know what happened; allowed: a scenario that says")
+            raise InputError(f"{path}: no [outcome], [[branch_point]] or [variant.NAME.outcome]:"
+                             " the backtest needs to know what happened; allowed: a scenario "
+                             "that says")
         for label, crisis, happened in questions:
             keep = min(goldstein_paths, replicates) if not cases else 0
             result = api.run(crisis, replicates, seed, keep=keep)

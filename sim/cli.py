@@ -755,8 +755,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{path}: valid ({counted(len(s.actors), 'actor')}, "
               f"{counted(len(s.dyads), 'dyad')}, {counted(len(s.events), 'event')}, "
               f"{counted(len(s.variants), 'variant')}"
-              + (f", {counted(len(s.branch_points), 'branch point')})" if s.branch_points
-                 else ")"))
+              + (f", {counted(len(s.branch_points), 'branch point')}" if s.branch_points
+                 else "")
+              + (f", {counted(len(s.supports), 'support')}" if s.supports else "") + ")")
     if problems:
         raise InputError(problems)
     return 0

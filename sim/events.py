@@ -1,7 +1,10 @@
 """Simulated and recorded actions as event records, in the GDELT/ICEWS style.
 
 Each record has a date, a source and a target actor, a CAMEO code and its Goldstein
-weight, the rung, the deaths, and whether it is historical or simulated. Recorded events
+weight, the rung, the deaths, whether it is historical or simulated, and for a use of force
+or an attack where it happened (``location``: the state whose territory, or the country
+abroad) and how big it was (``scale``: sites or strikes; simulated ones are 1, on the
+target's territory). Recorded events
 carry their own CAMEO codes; simulated ones are coded by the ladder
 (:data:`sim.ladder.CODINGS`): an event each day a state is at limited strike or above, one
 each time it climbs to a new rung, and one when it comes down to cooperation (moving back
@@ -24,7 +27,8 @@ from sim.scenario import Scenario
 
 ATTACK_CAMEO = "180"
 MEDIATION_CAMEO = "045"
-FIELDS = ("date", "source", "target", "cameo", "goldstein", "rung", "deaths", "kind", "note")
+FIELDS = ("date", "source", "target", "cameo", "goldstein", "rung", "deaths", "kind", "note",
+          "location", "scale")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ class EventRecord:
     deaths: float
     kind: str  # "historical" or "simulated"
     note: str = ""
+    location: str = ""
+    """Where a use of force or an attack happened: the id of the state whose territory it
+    was on, or the country abroad; empty for other events."""
+    scale: int | None = None
+    """How many sites or strikes a use of force or an attack was (1 unless the record says);
+    None for other events."""
 
 
 def recorded(crisis: Scenario, until: date | None = None) -> list[EventRecord]:
@@ -46,9 +56,12 @@ def recorded(crisis: Scenario, until: date | None = None) -> list[EventRecord]:
     for e in crisis.events:
         if e.cameo is None or (until is not None and e.date > until):
             continue
+        hit = e.kind == "attack" or (e.kind == "action" and e.rung is not None
+                                     and e.rung >= FORCE)
         out.append(EventRecord(e.date, e.actor or "unclaimed", e.target or "", e.cameo,
                                goldstein(e.cameo), e.rung.label if e.rung is not None else "",
-                               e.deaths_estimate, "historical", e.note))
+                               e.deaths_estimate, "historical", e.note,
+                               e.place if hit else "", e.scale if hit else None))
     return out
 
 
@@ -69,9 +82,12 @@ def simulated(crisis: Scenario, trajectories: Any, replicate: int = 0) -> list[E
             if rung >= FORCE or climbed or (rung == Rung.COOPERATION and before > rung):
                 coding = CODINGS[Rung(rung)]
                 cameo = coding.cameo[0]
+                force = rung >= FORCE
                 out.append(EventRecord(crisis.date(day), source, target, cameo,
                                        goldstein(cameo), Rung(rung).label,
-                                       float(t.deaths[day, r, replicate]), "simulated"))
+                                       float(t.deaths[day, r, replicate]), "simulated",
+                                       location=target if force else "",
+                                       scale=1 if force else None))
     for g, label in enumerate(t.attackers):
         group, target = label.split("->")
         for day in range(branch + 1, t.attacks.shape[0]):
@@ -79,7 +95,7 @@ def simulated(crisis: Scenario, trajectories: Any, replicate: int = 0) -> list[E
             if not np.isnan(deaths) and t.rung[day, 0, replicate] >= 0:
                 out.append(EventRecord(crisis.date(day), group, target, ATTACK_CAMEO,
                                        goldstein(ATTACK_CAMEO), "", float(deaths), "simulated",
-                                       "militant attack"))
+                                       "militant attack", target, 1))
     for m, mediator in enumerate(t.mediators):
         active = t.mediating[:, m, replicate]
         for day in range(branch + 1, len(active)):

@@ -48,7 +48,7 @@ from sim.outcomes import (
     Trajectories,
     mid_hostility,
 )
-from sim.parameters import KINDS, MODEL, Distribution, Param, ParameterSet
+from sim.parameters import KINDS, MODEL, SUPPORT, Distribution, Param, ParameterSet
 from sim.scenario import DEATHS, NOBODY, Event, Scenario
 from sim.seeds import BLOCKS_PER_MODEL, Block, block_count, seed_blocks
 
@@ -253,6 +253,7 @@ class CrisisModel(mesa.Model):
             if e.kind == "agreement" and self.crisis.day(e.date) <= self.branch_day}
         """Days and pairs of recorded agreements: the force of that day (the record's
         rungs) came before the agreement and does not break it."""
+        self._draw_support()
         self._draw_tolls()
         self.world = World(replicates, len(self.states), len(self.mediators))
         for state in self.states:  # domestic pressure at the start (the `pressure` parameter)
@@ -292,6 +293,7 @@ class CrisisModel(mesa.Model):
             for i, (x, y) in enumerate(((dyad.a, dyad.b), (dyad.b, dyad.a))):
                 actor, rival = self._state[x], self._state[y]
                 script, deaths = self.crisis.recorded(actor.id, rival.id, dyad.initial[i])
+                places = self.crisis.force_places(actor.id, rival.id)
                 rel = Relation(
                     actor=actor, rival=rival,
                     policy=policies.get(actor.spec.policy)(self.replicates),
@@ -301,6 +303,9 @@ class CrisisModel(mesa.Model):
                         self.crisis.day(e.date): [] for e in self.crisis.events
                         if e.kind == "action" and e.uncertain and e.actor == x
                         and e.target == y},
+                    abroad=np.array([bool(p) and "target" not in p for p in places]),
+                    violated={day: [s for s in p if s in self._state] for day, p in
+                              enumerate(places) if any(s in self._state for s in p)},
                     choice_stream=self.stream(f"choice:{x}->{y}"),
                     force_stream=self.stream(f"force:{x}->{y}"),
                     prepare_stream=self.stream(f"prepare:{x}->{y}"))
@@ -308,13 +313,34 @@ class CrisisModel(mesa.Model):
                 out.append(rel)
         return out
 
+    def _draw_support(self) -> None:
+        """Each ``[[support]]``'s number, drawn once per replicate into the parameters as
+        ``support.BY.PARTNER.interception`` (or ``.strikes``) from a stream of its own; and
+        for each relation, the interceptions of strikes on its rival by the rival's
+        defenders and the strikes its state's supporters add (docs/ODD.md §7.3)."""
+        for support in self.crisis.supports:
+            spec = SUPPORT[support.path.rsplit(".", 1)[-1]]
+            value = support.value
+            self.params[support.path] = (
+                self.stream(f"param:{support.path}").sample(spec, value)
+                if isinstance(value, Distribution) else spec.draw(value, None, self.replicates))
+            for rel in self.relations:
+                if support.by in (rel.actor.id, rel.rival.id):
+                    continue  # a supporter neither shields nor joins against itself
+                if support.role == "defensive" and support.partner == rel.rival.id:
+                    rel.shields.append(support.path)
+                elif support.role == "offensive" and support.partner == rel.actor.id:
+                    rel.joined.append(support.path)
+
     def _draw_tolls(self) -> None:
         """Each recorded event's uncertain toll, drawn once per replicate into the
         parameters as ``event.KEY.deaths`` from a stream of its own (``toll:KEY``), so an
         event's draws leave every other draw alone. A distribution is drawn as given; an
         unknown toll as the model draws one of its kind: a day of force at the action's
         rung (:meth:`force_deaths`), an attack by its group's power law (the militant
-        defaults for an unclaimed one)."""
+        defaults for an unclaimed one), summed over the event's ``scale`` (that many sites
+        or strikes, each drawn alike); an intercepted strike's lethality is multiplied by
+        the share that got through."""
         n = self.replicates
         for e in self.crisis.events:
             if not e.uncertain or e.kind not in ("action", "attack"):
@@ -323,19 +349,38 @@ class CrisisModel(mesa.Model):
             if e.deaths is not None:
                 drawn = stream.sample(DEATHS, e.deaths)
             elif e.kind == "action":
-                drawn = self.force_deaths(np.full(n, e.rung, np.int8), stream.random(), None)
+                levels, through = np.full(n, e.rung, np.int8), self.recorded_through(e)
+                drawn = sum(self.force_deaths(levels, stream.random(), None, through)
+                            for _ in range(e.scale))
             else:
                 spec = next((a for a in self.crisis.actors if a.id == e.actor), None)
                 scale, alpha = ((self.params[f"actor.{e.actor}.deaths_scale"],
                                  self.params[f"actor.{e.actor}.tail_alpha"]) if spec else
                                 (KINDS["militant"]["deaths_scale"].default,
                                  KINDS["militant"]["tail_alpha"].default))
-                drawn = power_law_deaths(np.maximum(stream.random(), 1e-12), scale, alpha)
+                drawn = sum(power_law_deaths(np.maximum(stream.random(), 1e-12), scale, alpha)
+                            for _ in range(e.scale))
             path = f"event.{e.key}.deaths"
             self.params[path] = np.asarray(drawn, np.float64)
             for rel in self.relations:
                 if e.kind == "action" and (rel.actor.id, rel.rival.id) == (e.actor, e.target):
                     rel.drawn_deaths[self.crisis.day(e.date)].append(path)
+
+    def recorded_through(self, e: Event) -> Any:
+        """The share of a recorded strike that got through its interception (None: not
+        intercepted): 1 - the share its defender's ``[[support]]`` intercepts, or 1 - the
+        share the event gives (drawn per replicate from ``param:event.KEY.intercepted``)."""
+        if e.intercepted is None:
+            return None
+        if isinstance(e.intercepted, str):
+            path = f"support.{e.intercepted}.{e.target}.interception"
+            return 1 - self.params[path]
+        path = f"event.{e.key}.intercepted"
+        self.params[path] = (self.stream(f"param:{path}").sample(SUPPORT["interception"],
+                                                                 e.intercepted)
+                             if isinstance(e.intercepted, Distribution) else
+                             np.float64(e.intercepted))
+        return 1 - self.params[path]
 
     def _schedules(self) -> tuple[np.ndarray, np.ndarray]:
         """Per state and day: the change in its number of other fronts, and whether it is
@@ -731,18 +776,22 @@ class CrisisModel(mesa.Model):
         u = stream.random()
         return u if self.world.n == self.replicates else u[self.live]
 
-    def force_deaths(self, levels: np.ndarray, u: np.ndarray, index: np.ndarray
-                     ) -> np.ndarray:
+    def force_deaths(self, levels: np.ndarray, u: np.ndarray, index: np.ndarray | None,
+                     through: Any = None) -> np.ndarray:
         """Deaths of a day of force at each rung in ``levels``, from one uniform ``u`` each.
 
         Strike and clash days are lethal when u < ``force_lethality`` and then kill a
         lognormal number (median ``force_deaths_median``, σ ``force_deaths_sigma``; MIDI
         incidents), drawn from the same uniform: u / lethality is uniform on a lethal day.
         War kills an exponential number with mean half the dyad's daily war deaths (each
-        side's action is half the war).
+        side's action is half the war). ``through`` (one per level, or one for all) is the
+        share of a limited strike that is not intercepted: a strike day's lethality is
+        ``force_lethality × through`` (docs/ODD.md §7.3).
         """
         p = self.params
         lethality = take(p["model.force_lethality"], index)
+        if through is not None:
+            lethality = lethality * np.where(levels == Rung.LIMITED_STRIKE, through, 1)
         deaths = np.zeros(len(levels), FLOAT)
         war = levels == Rung.WAR
         if war.any():

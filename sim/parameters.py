@@ -494,6 +494,20 @@ KINDS: dict[str, dict[str, Param]] = {
     "militant": MILITANT,
 }
 
+SUPPORT: dict[str, Param] = {
+    "interception": Param(
+        0.0, 0, 1, "share", "share of the limited strikes on a defended partner that its "
+        "defender intercepts (0: none, the switch off)",
+        "set by each scenario from its sources (no shared default: 0)"),
+    "strikes": Param(
+        0.0, 0, 10, "multiple", "a supporter's strikes for its partner, as a multiple of the "
+        "toll of the partner's own limited strikes (0: none)",
+        "set by each scenario from its sources (no shared default: 0)"),
+}
+"""The numbers of a third party's ``[[support]]`` (``support.BY.PARTNER.NAME``), drawn
+once per replicate when given as a range or distribution. They are read only where a
+scenario gives a ``[[support]]``."""
+
 
 @dataclass
 class ParameterSet:

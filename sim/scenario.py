@@ -25,7 +25,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sim import policies, posterior
 from sim.errors import InputError
 from sim.ladder import FORCE, MILITARIZED, Rung
-from sim.parameters import DISTRIBUTIONS, KINDS, MODEL, Distribution, Param, Posterior, Value
+from sim.parameters import (
+    DISTRIBUTIONS,
+    KINDS,
+    MODEL,
+    SUPPORT,
+    Distribution,
+    Param,
+    Posterior,
+    Value,
+)
 
 MAX_BYTES = 1 << 20
 """Scenario and experiment files larger than this (1 MiB) are refused."""
@@ -63,6 +72,16 @@ NOBODY = "none"
 UNKNOWN = "unknown"
 """An explicit unknown toll (distinct from 0): a recorded use of force kills what the model
 draws for a day at its rung, a recorded attack what its group's power law draws."""
+
+ON_TARGET = "target"
+"""``location = "target"`` (the default): on the target's territory."""
+
+LOCATIONS = ("target", "own", "abroad")
+"""The named locations of an action or attack; a third state is given by its id."""
+
+ROLES = ("defensive", "offensive")
+"""What a third party's ``[[support]]`` does: intercept strikes on its partner, or add its
+own strikes to the partner's."""
 
 TOLL = ("allowed: a whole number from 0, a range [low, high] of whole numbers, a "
         f"distribution ({', '.join(DISTRIBUTIONS)}), or \"unknown\"")
@@ -120,6 +139,7 @@ class ActorTable(_Table):
     name: Text
     kind: Literal["state", "mediator", "great_power", "militant"]
     policy: str | None = None
+    max_rung: RungLike | None = None
     style: Literal["facilitative", "manipulative"] | None = None
     parties: Annotated[list[str], Field(max_length=MAX_ACTORS)] | None = None
     host: str | None = None
@@ -157,8 +177,24 @@ class EventTable(_Table):
     order: Annotated[int, Field(ge=-1000, le=1000)] = 0
     blamed: str | None = None
     blamed_source: Text = ""
+    location: str | None = None
+    country: Text = ""
+    scale: Annotated[int, Field(ge=1, le=1000)] | None = None
+    intercepted: Any = None  # a defender's id or a share: checked by _Checker.interception
     note: Text = ""
     source: Text = ""
+
+
+class SupportTable(_Table):
+    """A third party's force for a partner, coded from sources."""
+
+    by: str
+    partner: str
+    role: Literal["defensive", "offensive"]
+    interception: Any = None  # a share or a distribution: checked against SUPPORT
+    strikes: Any = None
+    note: Text = ""
+    source: Text
 
 
 class OutcomeTable(_Table):
@@ -189,6 +225,9 @@ class VariantTable(_Table):
     description: Text = ""
     set: dict[str, Any] = {}
     drop_events: Annotated[list[str], Field(max_length=MAX_EVENTS)] = []
+    outcome: OutcomeTable | None = None
+    """What happened in the world the variant describes, when that is recorded: scored by
+    backtests as a case of its own (``ID:VARIANT``)."""
 
 
 class ScenarioFile(_Table):
@@ -200,11 +239,13 @@ class ScenarioFile(_Table):
     variant: dict[str, VariantTable] = {}
     outcome: OutcomeTable | None = None
     branch_point: Annotated[list[BranchPointTable], Field(max_length=100)] = []
+    support: Annotated[list[SupportTable], Field(max_length=MAX_ACTORS)] = []
 
 
 TABLES: dict[str, type[BaseModel]] = {
     "scenario": ScenarioTable, "actor": ActorTable, "dyad": DyadTable, "event": EventTable,
-    "variant": VariantTable, "outcome": OutcomeTable, "branch_point": BranchPointTable}
+    "variant": VariantTable, "outcome": OutcomeTable, "branch_point": BranchPointTable,
+    "support": SupportTable}
 """The table type of each top-level key."""
 
 
@@ -222,6 +263,10 @@ class Actor:
     policy: str | None = None
     style: str | None = None
     parties: tuple[str, ...] = ()
+    max_rung: Rung | None = None
+    """For a state, the highest rung it may choose after the branch, whatever its policy
+    (None: any); a counterfactual in which it does not answer by force caps it below
+    ``limited_strike``."""
     base: str | None = None
     """A militant group's base: the state whose disputes and security cooperation with a
     target move the group's attack rate."""
@@ -281,6 +326,29 @@ class Event:
     """For an attack, whom the victim blames when that is not the claiming group: another
     group, a state, or :data:`NOBODY`."""
     blamed_source: str = ""
+    location: str = ON_TARGET
+    """Where it happened: ``"target"`` (the target's territory), ``"own"`` (the actor's),
+    ``"abroad"`` (a country outside the scenario, named by ``country``) or a third state's
+    id."""
+    country: str = ""
+    scale: int = 1
+    """How big: the number of sites struck or strikes made (an unknown toll is drawn as
+    that many, see :data:`UNKNOWN`)."""
+    intercepted: str | float | Distribution | None = None
+    """For a recorded strike, the share of it intercepted: a defender's id (its
+    ``[[support]]`` for the target gives the share) or a share the sources report."""
+
+    @property
+    def place(self) -> str:
+        """Where it happened, for event data: the id of the state whose territory it was
+        on, or the country abroad (``abroad`` if unnamed)."""
+        if self.location == ON_TARGET:
+            return self.target or ""
+        if self.location == "own":
+            return self.actor or ""
+        if self.location == "abroad":
+            return self.country or "abroad"
+        return self.location
 
     @property
     def sequence(self) -> tuple:
@@ -321,6 +389,31 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Support:
+    """A third party's force for a partner (``[[support]]``): ``defensive``, intercepting
+    the share ``interception`` of the limited strikes on the partner; ``offensive``, adding
+    ``strikes`` times the partner's own toll to its limited strikes (docs/ODD.md §7.3)."""
+
+    by: str
+    partner: str
+    role: str
+    interception: Value = 0.0
+    strikes: Value = 0.0
+    source: str = ""
+
+    @property
+    def path(self) -> str:
+        """The parameter path of its number: ``support.BY.PARTNER.interception`` (or
+        ``.strikes``)."""
+        return f"support.{self.by}.{self.partner}." + (
+            "interception" if self.role == "defensive" else "strikes")
+
+    @property
+    def value(self) -> Value:
+        return self.interception if self.role == "defensive" else self.strikes
+
+
+@dataclass(frozen=True)
 class BranchPoint:
     """A named branch date and what happened after it (``[[branch_point]]``)."""
 
@@ -355,6 +448,10 @@ class Scenario:
     applied: tuple[str, ...] = ()
     outcome: OutcomeTable | None = None
     branch_points: tuple[BranchPoint, ...] = ()
+    variant_outcomes: dict[str, OutcomeTable] = field(default_factory=dict, compare=False)
+    """The variants that say what happened under them (``[variant.NAME.outcome]``)."""
+    supports: tuple[Support, ...] = ()
+    """Third parties' force for their partners (``[[support]]``)."""
     posterior: Posterior | None = field(default=None, repr=False, compare=False)
     """Joint draws of calibrated parameters for what the file leaves at its defaults
     (:mod:`sim.posterior`); None: the point defaults."""
@@ -381,17 +478,21 @@ class Scenario:
         parameters), after variants and overrides: two scenarios with the same digest give
         the same numbers, whatever file they came from."""
         given = (self.start, self.branch, self.end, self.focus, self.actors, self.dyads,
-                 self.events, self.model_parameters)
+                 self.events, self.model_parameters) + ((self.supports,) if self.supports
+                                                        else ())
         return hashlib.sha256(repr(given).encode()).hexdigest()
 
     def questions(self) -> list[tuple[str, Scenario, OutcomeTable]]:
         """Every question the file asks with its recorded answer: (label, the scenario from
         that branch, what happened): its own ``[outcome]`` at its branch, then each
-        ``[[branch_point]]``, labelled ``ID:POINT``."""
+        ``[[branch_point]]``, labelled ``ID:POINT``, then each variant with an outcome of
+        its own (``[variant.NAME.outcome]``), labelled ``ID:NAME``."""
         out = [(self.id, self, self.outcome)] if self.outcome is not None else []
         for point in self.branch_points:
             out.append((f"{self.id}:{point.id}", self.override(
                 branch=point.branch, horizon=(point.end - point.branch).days), point.outcome))
+        for name, outcome in self.variant_outcomes.items():
+            out.append((f"{self.id}:{name}", self.override(variant=name), outcome))
         return out
 
     def actor(self, actor_id: str) -> Actor:
@@ -426,6 +527,32 @@ class Scenario:
                     stance = int(e.rung)
             script[day] = force if day <= force_until else stance
         return script, deaths
+
+    def force_places(self, actor: str, target: str) -> list[frozenset[str]]:
+        """Per day, where ``actor``'s recorded force toward ``target`` fell: the
+        :attr:`Event.location` codes of the uses of force in effect that day (empty on a
+        day without force). A use of force lasts its ``days`` or until a ceasefire or
+        agreement ends it, as in :meth:`recorded`."""
+        by_day: dict[int, list[Event]] = {}
+        for e in self.events:
+            if ((e.kind == "action" and e.actor == actor and e.target == target
+                 and e.rung is not None and e.rung >= FORCE)
+                    or (e.kind in ENDS_FORCE and {e.actor, e.target} == {actor, target})):
+                by_day.setdefault(self.day(e.date), []).append(e)
+        places: list[frozenset[str]] = []
+        here: set[str] = set()
+        until = -1
+        for day in range(self.days + 1):
+            for e in by_day.get(day, []):
+                if e.kind in ENDS_FORCE:
+                    until = min(until, day)
+                    continue
+                if day > until:
+                    here = set()
+                here.add(e.location)
+                until = max(until, day + (e.days or 1) - 1)
+            places.append(frozenset(here) if day <= until else frozenset())
+        return places
 
     def of_kind(self, *kinds: str) -> list[Actor]:
         return [a for a in self.actors if a.kind in kinds]
@@ -502,6 +629,14 @@ def load(path: str | Path, variant: str | None = None, sets: dict[str, Any] | No
         sets["scenario.horizon"] = horizon
     return _build(doc, str(path), digest, text, variant, sets, ()).with_posterior(
         posterior.default())
+
+
+def asks(doc: dict) -> bool:
+    """Whether a scenario document says what happened (for a backtest): an ``[outcome]``,
+    a ``[[branch_point]]`` or a variant's ``outcome``."""
+    variants = doc.get("variant") if isinstance(doc.get("variant"), dict) else {}
+    return "outcome" in doc or "branch_point" in doc or any(
+        isinstance(v, dict) and "outcome" in v for v in variants.values())
 
 
 def from_document(doc: dict, name: str) -> Scenario:
@@ -582,7 +717,7 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
     structure = _Structure.check(doc, where, overridden)
     if structure.table is None:
         raise InputError(structure.problems)
-    checker = _Checker(structure, where, overridden, _written_end(original))
+    checker = _Checker(structure, where, overridden, _written_end(original), variant)
     scenario = checker.build(path, digest, doc, text, applied)
     if structure.problems or checker.problems:
         raise InputError(structure.problems + checker.problems)
@@ -595,7 +730,7 @@ def _build(doc: dict, path: str, digest: str, text: str, variant: str | None,
     return scenario
 
 
-ARRAYS = ("actor", "dyad", "event", "branch_point")
+ARRAYS = ("actor", "dyad", "event", "branch_point", "support")
 """The arrays of tables whose broken members are set aside so the rest can be checked."""
 
 
@@ -715,11 +850,11 @@ def _show(value: Any) -> str:
 # --------------------------------------------------------------------------- overrides
 
 
-EVENT_SETS = ("deaths",)
+EVENT_SETS = ("deaths", "scale", "intercepted")
 """The numbers of an event (named by its id) that ``--set`` can change."""
 
-CHOICES = {"policy": ("state",), "style": ("mediator", "great_power")}
-"""What an actor chooses by name rather than by number, and the kinds that choose it."""
+CHOICES = {"policy": ("state",), "style": ("mediator", "great_power"), "max_rung": ("state",)}
+"""What an actor is given by name rather than by number, and the kinds that take it."""
 
 
 def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> tuple | None:
@@ -761,7 +896,7 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
             return None
         actor = actors[index]
         name = parts[2]
-        if name in ("policy", "style") and len(parts) == 3:
+        if name in CHOICES and len(parts) == 3:
             actor[name] = value
             return ("actor", index, name)
         table = _parameter_table(actor)
@@ -803,6 +938,21 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
                           if isinstance(d, dict))
         problems.append(f"{label}: no dyad {parts[1]!r}; dyads: {known}")
         return None
+    if head == "support" and len(parts) == 4 and parts[3] in SUPPORT:
+        supports = doc.get("support") if isinstance(doc.get("support"), list) else []
+        index = next((i for i, t in enumerate(supports) if isinstance(t, dict)
+                      and (t.get("by"), t.get("partner")) == (parts[1], parts[2])
+                      and (t.get("role") == "defensive") == (parts[3] == "interception")),
+                     None)
+        if index is None:
+            known = ", ".join(f"support.{t.get('by')}.{t.get('partner')}."
+                              + ("interception" if t.get("role") == "defensive" else "strikes")
+                              for t in supports if isinstance(t, dict))
+            problems.append(f"{label}: no [[support]] with that supporter, partner and role; "
+                            f"allowed: {known or 'none (add a [[support]])'}")
+            return None
+        supports[index][parts[3]] = value
+        return ("support", index, parts[3])
     if head == "event" and len(parts) == 3 and parts[2] in EVENT_SETS:
         events = doc.get("event") if isinstance(doc.get("event"), list) else []
         index = next((i for i, e in enumerate(events)
@@ -817,8 +967,9 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
     problems.append(
         f"{label}: unknown path; allowed: scenario.branch, scenario.horizon, model.PARAM, "
         "actor.ID.PARAM (ID may be * for every actor with PARAM), actor.ID.PARAM.PARTY, "
-        "actor.ID.policy, actor.ID.style, dyad.A-B.initial, dyad.A-B.baseline, "
-        "dyad.A-B.rivalry, "
+        "actor.ID.policy, actor.ID.style, actor.ID.max_rung, dyad.A-B.initial, "
+        "dyad.A-B.baseline, "
+        "dyad.A-B.rivalry, support.BY.PARTNER.{interception,strikes}, "
         f"event.ID.{{{','.join(EVENT_SETS)}}}")
     return None
 
@@ -902,12 +1053,15 @@ def _field(loc: tuple, doc: dict) -> str:
 
 def _allowed_keys(loc: tuple, root: Any = None) -> list[str]:
     model: Any = root or ScenarioFile
+    named = False  # the part is a name of a table of tables ([variant.NAME])
     for part in loc[:-1]:
-        if isinstance(part, int):
+        if isinstance(part, int) or named:
+            named = False
             continue
         info = getattr(model, "model_fields", {}).get(part)
         if info is None:
             return []
+        named = getattr(info.annotation, "__origin__", None) is dict
         model = _table_type(info.annotation)
         if model is None:
             return []
@@ -951,13 +1105,15 @@ class _Checker:
     """The meaning of a structurally valid scenario: references, dates, parameters."""
 
     def __init__(self, structure: _Structure, where: _Locator, overridden: dict,
-                 written_end: date | None) -> None:
+                 written_end: date | None, variant: str | None = None) -> None:
         assert structure.table is not None
         self.t = structure.table
         self.structure = structure
         self.where = where
         self.overridden = overridden
         self.written_end = written_end
+        self.variant = variant
+        """The variant applied, whose own outcome is checked against its branch."""
         self.problems: list[str] = []
         self.doc: dict = {}
 
@@ -990,22 +1146,34 @@ class _Checker:
         kinds = {a.id: a.kind for a in actors}
         dyads = self.dyads(kinds)
         focus = self.focus(dyads)
-        events = self.events(kinds, dyads, s.start, max(end, self.written_end or end))
+        supports = self.supports(kinds)
+        events = self.events(kinds, dyads, s.start, max(end, self.written_end or end),
+                             supports)
         events = [e for e in events if e.date <= end]  # a shorter run ends before them
         model_parameters = self.parameters(("model",), t.model, MODEL, ())
         points = self.branch_points(s.start, end)
         self.outcome(("outcome",), t.outcome, s.branch, end)
-        for name in t.variant:
+        points_ids = {p.id for p in points}
+        for name, spec in t.variant.items():
             if not re.match(NAME, name):
                 self.problem(("variant", name), "not a variant name; allowed: "
                              "lower_case_with_underscores")
+            if spec.outcome is not None and name in points_ids:
+                self.problem(("variant", name, "outcome"), f"the variant {name!r} has an "
+                             "outcome and a branch point has that id, so both would be scored "
+                             f"as {s.id}:{name}; allowed: a variant name no branch point has")
+        if self.variant is not None and self.variant in t.variant:
+            self.outcome(("variant", self.variant, "outcome"), t.variant[self.variant].outcome,
+                         s.branch, end)
         return Scenario(
             id=s.id, title=s.title, start=s.start, branch=s.branch, end=end, focus=focus,
             actors=tuple(actors), dyads=tuple(dyads), events=tuple(events),
             model_parameters=model_parameters,
             variants={k: v.description for k, v in t.variant.items()},
             description=s.description, sources=tuple(s.sources), path=path, sha256=digest,
-            raw=doc, text=text, applied=applied, outcome=t.outcome, branch_points=points)
+            raw=doc, text=text, applied=applied, outcome=t.outcome, branch_points=points,
+            variant_outcomes={k: v.outcome for k, v in t.variant.items()
+                              if v.outcome is not None}, supports=tuple(supports))
 
     def branch_points(self, start: date, end: date) -> tuple[BranchPoint, ...]:
         out, seen = [], set()
@@ -1062,6 +1230,15 @@ class _Checker:
             elif a.policy is not None:
                 self.problem((*loc, "policy"), f"{a.id} is a {a.kind}; allowed: a policy "
                              "only for a state (leave it out)")
+            max_rung = None
+            if a.max_rung is not None and a.kind != "state":
+                self.problem((*loc, "max_rung"), f"{a.id} is a {a.kind}; allowed: max_rung "
+                             "only for a state (leave it out)")
+            elif a.max_rung is not None:
+                try:
+                    max_rung = Rung.parse(a.max_rung)
+                except ValueError as err:
+                    self.problem((*loc, "max_rung"), str(err))
             mediating = a.kind in ("mediator", "great_power")
             if a.style is not None and not mediating:
                 self.problem((*loc, "style"), f"{a.id} is a {a.kind}; allowed: a "
@@ -1108,7 +1285,7 @@ class _Checker:
                                 .get(a.kind))
             out.append(Actor(
                 id=a.id, name=a.name, kind=a.kind, policy=policy, style=style,
-                parties=parties if mediating else (),
+                parties=parties if mediating else (), max_rung=max_rung,
                 base=a.host if a.host is not None else a.base,
                 sponsor=a.host if a.host is not None else a.sponsor,
                 targets=tuple(a.targets), parameters=params, sources=tuple(a.sources)))
@@ -1196,8 +1373,93 @@ class _Checker:
             return (dyads[0].a, dyads[0].b)
         return (focus[0], focus[1])
 
+    def supports(self, kinds: dict[str, str]) -> list[Support]:
+        """Third parties' force for their partners: who, for whom, what, how much."""
+        out, seen = [], set()
+        states = [k for k, v in kinds.items() if v == "state"]
+        helpers = [k for k, v in kinds.items() if v in ("state", "great_power")]
+        for i, t in enumerate(self.t.support):
+            loc = ("support", i)
+            if t.by not in helpers and not self.unchecked(t.by):
+                self.problem((*loc, "by"), f"{t.by!r} is not a state or great power in this "
+                             f"scenario; allowed: {', '.join(helpers)}")
+            if t.partner not in states and not self.unchecked(t.partner):
+                self.problem((*loc, "partner"), f"{t.partner!r} is not a state in this "
+                             f"scenario; allowed: {', '.join(states)}")
+            elif t.partner == t.by:
+                self.problem((*loc, "partner"), f"{t.by} supports itself; allowed: a state "
+                             "other than by")
+            if (t.by, t.partner, t.role) in seen:
+                self.problem((*loc, "role"), f"{t.by} already gives {t.partner} {t.role} "
+                             "support; allowed: one [[support]] per supporter, partner and "
+                             "role")
+            seen.add((t.by, t.partner, t.role))
+            key, other = (("interception", "strikes") if t.role == "defensive"
+                          else ("strikes", "interception"))
+            if getattr(t, other) is not None:
+                self.problem((*loc, other), f"a {t.role} support has no {other}; allowed: "
+                             f"{key}")
+            raw = getattr(t, key)
+            value: Value = 0.0
+            if raw is None:
+                self.problem((*loc, key), f"missing; a {t.role} support needs {key}; "
+                             f"{SUPPORT[key].allowed()}")
+            else:
+                value = self.value((*loc, key), SUPPORT[key], _range(raw))
+            out.append(Support(t.by, t.partner, t.role, source=t.source,
+                               **{key: value}))
+        return out
+
+    def location(self, loc: tuple, e: EventTable, kinds: dict[str, str],
+                 rung: Rung | None) -> str:
+        """Where an action or attack happened (see :attr:`Event.location`)."""
+        if e.location is None:
+            if e.country:
+                self.problem((*loc, "country"), 'given without location; allowed: country '
+                             'only with location = "abroad"')
+            return ON_TARGET
+        thirds = [k for k, v in kinds.items() if v == "state" and k not in (e.actor, e.target)]
+        named = [x for x in LOCATIONS if x != "own" or e.kind == "action"]
+        allowed = ", ".join([*named, *thirds])
+        if e.kind not in ("action", "attack"):
+            self.problem((*loc, "location"), f"a {e.kind} event has no location; allowed: "
+                         "location only on action and attack events")
+        elif e.location not in named and e.location not in thirds:
+            self.problem((*loc, "location"), f"got {e.location!r}; allowed: {allowed} (the "
+                         "target's territory, the actor's own, a country outside the scenario, "
+                         "or a third state by id)")
+        elif e.kind == "action" and rung is not None and rung < FORCE:
+            self.problem((*loc, "location"), "given on an action below limited_strike; "
+                         "allowed: location only on a use of force or an attack")
+        if e.country and e.location != "abroad":
+            self.problem((*loc, "country"), f'given with location = {e.location!r}; allowed: '
+                         'country only with location = "abroad"')
+        return e.location
+
+    def interception(self, loc: tuple, e: EventTable, rung: Rung | None,
+                     supports: list[Support]) -> str | Value | None:
+        """A recorded strike's intercepted share: a defender of the target by id, or a
+        share (a number or distribution in [0, 1])."""
+        raw = e.intercepted
+        if raw is None:
+            return None
+        if e.kind != "action" or rung != Rung.LIMITED_STRIKE:
+            self.problem((*loc, "intercepted"), "only a limited strike is intercepted; "
+                         "allowed: intercepted only on an action at limited_strike")
+            return None
+        if isinstance(raw, str):
+            defenders = [x.by for x in supports if x.role == "defensive"
+                         and x.partner == e.target]
+            if raw not in defenders:
+                self.problem((*loc, "intercepted"), f"{raw!r} gives {e.target} no defensive "
+                             "[[support]]; allowed: " + ", ".join(
+                                 [*defenders, "a share in [0, 1] or a distribution"]))
+                return None
+            return raw
+        return self.value((*loc, "intercepted"), SUPPORT["interception"], _range(raw))
+
     def events(self, kinds: dict[str, str], dyads: list[Dyad], start: date,
-               end: date) -> list[Event]:
+               end: date, supports: list[Support] = ()) -> list[Event]:
         pairs = {frozenset((d.a, d.b)) for d in dyads}
         states = [k for k, v in kinds.items() if v == "state"]
         ids: set[str] = set()
@@ -1257,6 +1519,14 @@ class _Checker:
                              "in this scenario; allowed: " + ", ".join(
                                  [k for k, v in kinds.items() if v in ("state", "militant")]
                                  + [f'"{NOBODY}"']))
+            if e.scale is not None and not (e.kind == "attack" or (
+                    e.kind == "action" and rung is not None and rung >= FORCE)):
+                self.problem((*loc, "scale"), f"a {e.kind} event at "
+                             f"{rung.label if rung is not None else 'no rung'} has no scale; "
+                             "allowed: scale only on a use of force (limited_strike and above) "
+                             "or an attack")
+            location = self.location(loc, e, kinds, rung)
+            intercepted = self.interception(loc, e, rung, supports)
             for key, kinds_ok in (("days", ("action", "agreement")), ("change", ("front",)),
                                   ("blamed", ("attack",)), ("blamed_source", ("attack",)),
                                   ("window", ("election",)), ("rung", ("action",))):
@@ -1268,7 +1538,9 @@ class _Checker:
                 deaths=self.deaths((*loc, "deaths"), e.deaths), days=e.days, change=e.change,
                 window=e.window, cameo=e.cameo, note=e.note, source=e.source, id=e.id,
                 key=e.id or f"event{self.structure.kept.get('event', range(i + 1))[i]}",
-                time=e.time, order=e.order, blamed=e.blamed, blamed_source=e.blamed_source))
+                time=e.time, order=e.order, blamed=e.blamed, blamed_source=e.blamed_source,
+                location=location, country=e.country, scale=e.scale or 1,
+                intercepted=intercepted))
         return sorted(out, key=lambda ev: ev.sequence)
 
 
@@ -1291,6 +1563,14 @@ class _Checker:
                 return 0
         self.problem(loc, f"got {_short(raw)}; {TOLL}")
         return 0
+
+
+def _range(raw: Any) -> Any:
+    """A share given as a range ``[low, high]`` is drawn uniformly from it."""
+    if isinstance(raw, list) and len(raw) == 2 and all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in raw):
+        return {"uniform": raw}
+    return raw
 
 
 def _short(value: Any) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from sim import policies
 from sim.ladder import Rung
-from sim.parameters import KINDS, MODEL, Distribution
+from sim.parameters import KINDS, MODEL, SUPPORT, Distribution
 
 from .conftest import ROOT
 
@@ -24,7 +24,7 @@ def _shown(spec):
 
 
 def test_every_parameter_and_default_is_in_the_odd():
-    tables = [MODEL, KINDS["state"], KINDS["mediator"], KINDS["militant"]]
+    tables = [MODEL, KINDS["state"], KINDS["mediator"], KINDS["militant"], SUPPORT]
     tables += [policies.get(n).parameters for n in
                                          ("quantal_response", "tit_for_tat", "grit",
                                           "richardson", "hawk")]

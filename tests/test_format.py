@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import analysis, scenario
+from sim import analysis, events, scenario
 from sim.errors import InputError
+from sim.ladder import Rung
 from sim.model import CrisisModel, simulate
 from sim.parameters import KINDS, MODEL, Distribution
 
-from .conftest import MINIMAL
+from .conftest import FLAGSHIP, MINIMAL
 
 BASE = MINIMAL.format(policy_a="quantal_response", policy_b="quantal_response", initial="normal")
 
@@ -558,9 +559,24 @@ def test_the_proxy_crisis_uses_every_new_field_without_a_workaround():
     assert attack.blamed == "BEL" and attack.uncertain
     assert [e.id for e in crisis.events if e.date.day == 3] == ["reprisal", "truce"]
     assert crisis.dyads[0].baseline == (3, 3)
+    assert attack.place == "CAR"  # an attack on Aland's convoy in Cardia
+    salvo = next(e for e in crisis.events if e.id == "answer")
+    assert (salvo.scale, salvo.intercepted, salvo.deaths) == (3, "UMB", None)
+    (shield,) = crisis.supports
+    assert (shield.by, shield.partner, shield.role) == ("UMB", "ALD", "defensive")
+    # the intercepted salvo: three waves, each lethal with force_lethality x (1 - q), q drawn
+    # from [0.85, 0.95] per replicate
+    n = 20_000
+    model = CrisisModel(crisis, n, rng=1)
+    through = 1 - model.params["support.UMB.ALD.interception"]
+    assert through.min() >= 0.05 and through.max() <= 0.15
+    lethal = (model.params["event.answer.deaths"] > 0).mean()
+    expected = np.mean(1 - (1 - MODEL["force_lethality"].default * through) ** 3)
+    assert abs(lethal - expected) < 4 * np.sqrt(expected * (1 - expected) / n), lethal
     assert [p.id for p in crisis.branch_points] == ["after_attack", "after_answer"]
     labels = [label for label, _, _ in crisis.questions()]
-    assert labels == ["proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer"]
+    assert labels == ["proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer",
+                      "proxy_crisis:answer_denied"]
     second = crisis.questions()[2][1]
     assert second.branch == date(2030, 3, 5) and second.horizon == 30
 
@@ -568,9 +584,10 @@ def test_the_proxy_crisis_uses_every_new_field_without_a_workaround():
 def test_every_branch_point_is_backtested_against_its_own_outcome():
     result = analysis.backtest(PROXY_CRISIS, replicates=500, seed=1, goldstein_paths=10)
     assert [c.label for c in result.cases] == [
-        "proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer"]
+        "proxy_crisis", "proxy_crisis:after_attack", "proxy_crisis:after_answer",
+        "proxy_crisis:answer_denied"]
     assert [c.crisis.branch for c in result.cases] == [
-        date(2030, 3, 4), date(2030, 3, 2), date(2030, 3, 5)]
+        date(2030, 3, 4), date(2030, 3, 2), date(2030, 3, 5), date(2030, 3, 4)]
     first = result.as_dict()["cases"][1]
     assert first["case"] == "proxy_crisis:after_attack"
     assert first["happened"]["days_to_reciprocation"] == 2
@@ -579,7 +596,8 @@ def test_every_branch_point_is_backtested_against_its_own_outcome():
     # from after Belmar's answer both sides have used force in the replayed record
     assert result.cases[2].reciprocated.p == 1.0
     p = np.array([c.reciprocated.p for c in result.cases])
-    assert result.brier_reciprocated == pytest.approx(np.mean((p - 1) ** 2))
+    happened = np.array([1, 1, 1, 0])  # the variant answer_denied: not reciprocated
+    assert result.brier_reciprocated == pytest.approx(np.mean((p - happened) ** 2))
     assert "proxy_crisis:after_answer" in str(result)
 
 
@@ -590,7 +608,7 @@ def test_a_file_with_only_branch_points_is_backtested(tmp_path):
     path.write_text(text)
     files, skipped = analysis.scenario_files(tmp_path)
     assert files == [path] and not skipped
-    assert len(analysis.backtest(path, replicates=100, seed=1, goldstein_paths=0).cases) == 2
+    assert len(analysis.backtest(path, replicates=100, seed=1, goldstein_paths=0).cases) == 3
 
 
 @pytest.mark.parametrize("old,new,pattern", [
@@ -639,3 +657,327 @@ def test_an_opaque_arsenal_is_drawn_per_replicate(write):
                 'name = "Belmar"', f'name = "Belmar"\nparameters = {{ nuclear = {bad} }}')),
             r"actor\[B\]\.parameters\.nuclear: .*; allowed: true or false, or \{ bernoulli = "
             r"\[p\] \}")
+
+
+# -- variants that mean what they say ---------------------------------------------------------
+
+def test_no_retaliation_means_pakistan_does_not_strike_back():
+    # the variant drops the 18 January strike and caps Pakistan at posture: in no replicate
+    # does Pakistan use force after the branch (Iran struck on 16 January, so force is
+    # reciprocated exactly when Pakistan uses it)
+    capped = scenario.load(FLAGSHIP, variant="no_retaliation")
+    assert capped.actor("PAK").max_rung == Rung.POSTURE
+    assert not np.asarray(simulate(capped, 2000, 1)["force_reciprocated"]).any()
+    # without the cap (the variant as it was) the simulated Pakistan struck back anyway
+    uncapped = capped.override({"actor.PAK.max_rung": "war"})
+    share = np.mean(simulate(uncapped, 2000, 1)["force_reciprocated"])
+    assert share > 0.5, share
+
+
+def test_a_cap_holds_for_any_policy_and_is_validated(write):
+    hawks = BASE.replace('"quantal_response"', '"hawk"')
+    crisis = scenario.load(write(hawks)).override({"actor.*.max_rung": "protest"})
+    records = simulate(crisis, 200, 1)
+    assert np.asarray(records["max_rung_after_branch"]).max() == Rung.PROTEST
+    assert "actor.*.max_rung=protest" in crisis.applied
+    free = np.asarray(simulate(scenario.load(write(hawks)), 200, 1)["max_rung_after_branch"])
+    assert free.max() > Rung.PROTEST
+    with pytest.raises(InputError, match=r"actor\[A\]\.max_rung: expected a rung, got 'top'; "
+                                         r"allowed: cooperation \(0\), normal \(1\)"):
+        crisis.override({"actor.A.max_rung": "top"})
+    lines = problems(write, hawks.replace('policy = "hawk"', 'policy = "hawk"\nmax_rung = 9', 1))
+    assert has(lines, r"actor\[A\]\.max_rung: expected a rung, got 9; allowed: cooperation"), \
+        lines
+
+
+# -- variants with their own outcome ----------------------------------------------------------
+
+def test_a_variant_with_its_own_outcome_is_scored_as_its_own_case():
+    crisis = scenario.load(PROXY_CRISIS)
+    assert set(crisis.variant_outcomes) == {"answer_denied"}
+    result = analysis.backtest(PROXY_CRISIS, replicates=500, seed=1, goldstein_paths=0)
+    case = next(c for c in result.cases if c.label == "proxy_crisis:answer_denied")
+    assert case.happened.reciprocated is False
+    assert not any(e.id == "answer" for e in case.crisis.events)  # the variant's scenario
+    assert "variant answer_denied" in case.crisis.applied
+    # scored against its own outcome: what the base case says happened is not what it says
+    base = next(c for c in result.cases if c.label == "proxy_crisis")
+    assert base.happened.reciprocated is True
+    assert result.as_dict()["cases"][3]["case"] == "proxy_crisis:answer_denied"
+
+
+def test_a_file_with_only_a_variant_outcome_is_backtested(tmp_path):
+    text = PROXY_CRISIS.read_text()
+    text = text.split("[outcome]")[0] + "[variant" + text.split("[variant", 1)[1]
+    path = tmp_path / "variant_only.toml"
+    path.write_text(text)
+    files, skipped = analysis.scenario_files(tmp_path)
+    assert files == [path] and not skipped
+    cases = analysis.backtest(path, replicates=100, seed=1, goldstein_paths=0).cases
+    assert [c.label for c in cases] == ["proxy_crisis:answer_denied"]
+
+
+@pytest.mark.parametrize("old,new,pattern", [
+    ("reciprocated = false\nnormalised = 2030-03-08", "reciprocated = false\nnormalised = "
+     "2030-03-01", r"variant\.answer_denied\.outcome\.normalised: 2030-03-01 is before the "
+     r"branch 2030-03-04; allowed: a date from the branch on"),
+    ("war = false\nreciprocated = false", "war = 0\nreciprocated = false",
+     r"variant\.answer_denied\.outcome\.war: got 0; allowed: a valid boolean"),
+    ("[variant.answer_denied.outcome]\nwar = false", "[variant.answer_denied.outcome]\n"
+     "wars = false", r"variant\.answer_denied\.outcome\.wars: unknown key; allowed: war, "),
+    ('[variant.answer_denied]\n', '[variant.after_answer]\n',
+     r"variant\.after_answer\.outcome: the variant 'after_answer' has an outcome and a "
+     r"branch point has that id.*; allowed: a variant name no branch point has"),
+])
+def test_variant_outcome_validation(write, old, new, pattern):
+    text = PROXY_CRISIS.read_text()
+    assert old in text
+    text = text.replace(old, new, 1).replace("[variant.answer_denied.outcome]",
+                                             "[variant.after_answer.outcome]"
+                                             if "after_answer]" in new else
+                                             "[variant.answer_denied.outcome]")
+    lines = problems(write, text)
+    assert has(lines, pattern), lines
+
+
+# -- where and how big ------------------------------------------------------------------------
+
+SALVO = BASE.replace("branch = 2024-01-01", "branch = 2024-01-10") + """
+[[actor]]
+id = "C"
+name = "Cardia"
+kind = "state"
+
+[[actor]]
+id = "U"
+name = "Umbria"
+kind = "great_power"
+
+[[support]]
+by = "U"
+partner = "B"
+role = "defensive"
+interception = {interception}
+source = "fictional: Umbria's defence ministry"
+
+[[event]]
+id = "salvo"
+date = 2024-01-05
+kind = "action"
+actor = "A"
+target = "B"
+rung = "limited_strike"
+deaths = {deaths}
+{extra}
+"""
+
+
+def salvo(write, deaths="0", extra="", interception="0.9"):
+    return scenario.load(write(SALVO.format(deaths=deaths, extra=extra,
+                                            interception=interception)))
+
+
+def harm_after_salvo(crisis):
+    """B's and C's grievance toward A at the end of the salvo's day (before any decay)."""
+    model = CrisisModel(crisis, 2, rng=1)
+    for _ in range(5):
+        model.step()
+    sensitivity = model.params["actor.B.grievance_sensitivity"]
+    return (model.world.grievance[1, 0, 0] / sensitivity,
+            model.world.grievance[2, 0, 0] / sensitivity)
+
+
+def test_a_strike_off_the_targets_territory_harms_its_people_not_its_territory(write):
+    assert harm_after_salvo(salvo(write)) == pytest.approx((1, 0))  # a violation of B
+    assert harm_after_salvo(salvo(write, extra='location = "abroad"\ncountry = "Syria"')) == \
+        pytest.approx((0, 0))  # nobody killed, no territory of B's violated
+    assert harm_after_salvo(salvo(write, "5", 'location = "abroad"')) == \
+        pytest.approx((np.log(6), 0))  # B's people killed abroad
+    # in a third state of the scenario: that state's territory is violated
+    assert harm_after_salvo(salvo(write, extra='location = "C"')) == pytest.approx((0, 1))
+    crisis = salvo(write, extra='location = "abroad"\ncountry = "Syria"\nscale = 3')
+    strike = crisis.events[0]
+    assert (strike.location, strike.place, strike.scale) == ("abroad", "Syria", 3)
+    assert salvo(write, extra='location = "own"').events[0].place == "A"
+    assert salvo(write).events[0].place == "B"
+
+
+def test_scale_multiplies_an_unknown_toll_by_that_many_draws(write):
+    n = 20_000
+    one = CrisisModel(salvo(write, '"unknown"'), n, rng=4).params["event.salvo.deaths"]
+    also_one = CrisisModel(salvo(write, '"unknown"', "scale = 1"), n, rng=4).params[
+        "event.salvo.deaths"]
+    three = CrisisModel(salvo(write, '"unknown"', "scale = 3"), n, rng=4).params[
+        "event.salvo.deaths"]
+    assert np.array_equal(one, also_one)  # scale 1 is the old rule
+    lethality = MODEL["force_lethality"].default
+    expected = 1 - (1 - lethality) ** 3  # three sites, each lethal by itself
+    se = np.sqrt(expected * (1 - expected) / n)
+    assert abs((three > 0).mean() - expected) < 4 * se
+    assert three.mean() > 2.5 * one.mean()
+    # a recorded toll is what happened, whatever the scale
+    assert CrisisModel(salvo(write, "4", "scale = 3"), 10, rng=4).params.values.get(
+        "event.salvo.deaths") is None
+
+
+def test_location_and_scale_are_exported_in_the_event_data(write):
+    crisis = salvo(write, "2", 'location = "abroad"\ncountry = "Syria"\nscale = 3\n'
+                               'cameo = "195"')
+    (record,) = events.recorded(crisis)
+    assert (record.location, record.scale) == ("Syria", 3)
+    assert {"location", "scale"} <= set(events.FIELDS)
+
+
+@pytest.mark.parametrize("extra,pattern", [
+    ('location = "moon"', r"event\[salvo\]\.location: got 'moon'; allowed: target, own, abroad, "
+                          r"C \(the target's territory"),
+    ('location = "B"', r"event\[salvo\]\.location: got 'B'; allowed: target, own, abroad, C "),
+    ('country = "Syria"', r"event\[salvo\]\.country: given without location; allowed: country "
+                          r'only with location = "abroad"'),
+    ('location = "C"\ncountry = "Syria"', r"event\[salvo\]\.country: given with location = "
+                                          r"'C'; allowed"),
+    ("scale = 0", r"event\[salvo\]\.scale: got 0; allowed: .*greater than or equal to 1"),
+    ('scale = "many"', r"event\[salvo\]\.scale: got 'many'; allowed: a valid integer"),
+])
+def test_location_and_scale_validation(write, extra, pattern):
+    lines = problems(write, SALVO.format(deaths="0", extra=extra, interception="0.9"))
+    assert has(lines, pattern), lines
+
+
+def test_location_and_scale_belong_to_force_and_attacks(write):
+    text = SALVO.format(deaths="0", extra="", interception="0.9") + """
+[[event]]
+date = 2024-01-06
+kind = "action"
+actor = "A"
+target = "B"
+rung = "protest"
+scale = 2
+location = "abroad"
+
+[[event]]
+date = 2024-01-06
+kind = "statement"
+actor = "A"
+location = "abroad"
+"""
+    lines = problems(write, text)
+    assert has(lines, r"event\[1\]\.scale: a action event at protest has no scale; allowed: "
+                      r"scale only on a use of force"), lines
+    assert has(lines, r"event\[1\]\.location: given on an action below limited_strike; "
+                      r"allowed"), lines
+    assert has(lines, r"event\[2\]\.location: a statement event has no location; allowed: "
+                      r"location only on action and attack events"), lines
+
+
+def test_scale_round_trips_through_set(write):
+    crisis = salvo(write, '"unknown"').override({"event.salvo.scale": 4})
+    assert crisis.events[0].scale == 4 and "event.salvo.scale=4" in crisis.applied
+    with pytest.raises(InputError, match=r"event\[salvo\]\.scale: got 0; allowed"):
+        crisis.override({"event.salvo.scale": 0})
+
+
+# -- force by a third party -------------------------------------------------------------------
+
+def test_an_intercepted_salvo_kills_less_in_the_replay(write):
+    n = 20_000
+    lethality = MODEL["force_lethality"].default
+
+    def lethal(**given):
+        draws = CrisisModel(salvo(write, '"unknown"', **given), n, rng=6).params[
+            "event.salvo.deaths"]
+        return (draws > 0).mean()
+
+    plain = lethal()
+    by_u = lethal(extra='intercepted = "U"')  # Umbria intercepts 90% (its [[support]])
+    share = lethal(extra="intercepted = 0.5")  # the sources' share
+    off = lethal(extra='intercepted = "U"', interception="0")  # the switch
+    assert plain == off
+    for p, expected in ((plain, lethality), (by_u, lethality * 0.1), (share, lethality * 0.5)):
+        se = np.sqrt(expected * (1 - expected) / n)
+        assert abs(p - expected) < 4 * se, (p, expected)
+    ranged = salvo(write, '"unknown"', 'intercepted = "U"', "{ uniform = [0.8, 1.0] }")
+    drawn = CrisisModel(ranged, 1000, rng=6).params["support.U.B.interception"]
+    assert drawn.min() >= 0.8 and drawn.max() <= 1.0 and drawn.std() > 0
+
+
+STRIKER = BASE.replace('policy = "quantal_response"', 'policy = "hawk"\nmax_rung = '
+                       '"limited_strike"', 1).replace('"quantal_response"', '"dove"') + """
+[[actor]]
+id = "U"
+name = "Umbria"
+kind = "great_power"
+"""
+
+SUPPORT_TABLE = """
+[[support]]
+by = "U"
+partner = "{partner}"
+role = "{role}"
+{key} = {value}
+source = "fictional"
+"""
+
+
+def strike_deaths(write, support=""):
+    crisis = scenario.load(write(STRIKER + support))
+    return np.asarray(simulate(crisis, 2000, 2)["strike_deaths"])
+
+
+def test_a_defender_lowers_the_toll_of_simulated_strikes_on_its_partner(write):
+    # A strikes B every day (a hawk capped at limited strike); Umbria shields B
+    alone = strike_deaths(write)
+    off = strike_deaths(write, SUPPORT_TABLE.format(partner="B", role="defensive",
+                                                   key="interception", value="0"))
+    shielded = strike_deaths(write, SUPPORT_TABLE.format(partner="B", role="defensive",
+                                                        key="interception", value="0.9"))
+    assert np.array_equal(alone, off)  # interception 0 is the switch off
+    se = np.sqrt((alone.var() + shielded.var()) / alone.size)
+    assert alone.mean() - shielded.mean() > 4 * se
+    assert shielded.mean() / alone.mean() == pytest.approx(0.1, abs=0.04)
+
+
+def test_a_supporters_strikes_add_to_its_partners(write):
+    alone = strike_deaths(write)
+    joined = strike_deaths(write, SUPPORT_TABLE.format(partner="A", role="offensive",
+                                                      key="strikes", value="1"))
+    assert joined.mean() / alone.mean() == pytest.approx(2, abs=0.1)
+
+
+@pytest.mark.parametrize("support,pattern", [
+    (SUPPORT_TABLE.format(partner="B", role="defensive", key="strikes", value="1"),
+     r"support\[0\]\.strikes: a defensive support has no strikes; allowed: interception"),
+    (SUPPORT_TABLE.format(partner="B", role="defensive", key="interception", value="1.5"),
+     r"support\[0\]\.interception: 1\.5 is outside \[0, 1\]; allowed: a number in \[0, 1\]"),
+    (SUPPORT_TABLE.format(partner="U", role="defensive", key="interception", value="0.5"),
+     r"support\[0\]\.partner: 'U' is not a state in this scenario; allowed: A, B"),
+    (SUPPORT_TABLE.format(partner="B", role="helpful", key="interception", value="0.5"),
+     r"support\[0\]\.role: got 'helpful'; allowed: 'defensive' or 'offensive'"),
+    (SUPPORT_TABLE.format(partner="B", role="offensive", key="note", value='""'),
+     r"support\[0\]\.strikes: missing; a offensive support needs strikes; allowed: a number"),
+])
+def test_support_validation(write, support, pattern):
+    lines = problems(write, STRIKER + support)
+    assert has(lines, pattern), lines
+
+
+def test_support_round_trips_through_set_and_intercepted_names_a_defender(write):
+    crisis = salvo(write).override({"support.U.B.interception": 0.4})
+    assert crisis.supports[0].interception == 0.4
+    assert "support.U.B.interception=0.4" in crisis.applied
+    shared = salvo(write, '"unknown"').override({"event.salvo.intercepted": [0.2, 0.4]})
+    assert shared.events[0].intercepted == Distribution("uniform", (0.2, 0.4))
+    drawn = CrisisModel(shared, 500, rng=1).params["event.salvo.intercepted"]
+    assert 0.2 <= drawn.min() < drawn.max() <= 0.4
+    with pytest.raises(InputError, match=r"--set support\.U\.A\.interception: no \[\[support\]\] "
+                                         r"with that supporter, partner and role; allowed: "
+                                         r"support\.U\.B\.interception"):
+        crisis.override({"support.U.A.interception": 0.4})
+    lines = problems(write, SALVO.format(deaths="0", extra='intercepted = "C"',
+                                         interception="0.9"))
+    assert has(lines, r"event\[salvo\]\.intercepted: 'C' gives B no defensive \[\[support\]\]; "
+                      r"allowed: U, a share"), lines
+    lines = problems(write, SALVO.format(deaths="0", extra='intercepted = "U"',
+                                         interception="0.9").replace(
+        'rung = "limited_strike"', 'rung = "clashes"'))
+    assert has(lines, r"event\[salvo\]\.intercepted: only a limited strike is intercepted"), lines
