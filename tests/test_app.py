@@ -266,33 +266,36 @@ def test_releasing_a_slider_reruns_the_futures(page, capsys):
     page.open_tab("Ensemble")
     page.wait_idle()
     latencies, redrawn = [], []
-    moves = [("actor.IRN.pressure_sensitivity", "high"), ("actor.PAK.pressure_sensitivity",
-             "high"), ("actor.CHN.leverage.IRN", "low"), ("actor.CHN.leverage.PAK", "low")]
-    for path, to in moves:
-        before, fan = page.text(".crisis-p-war"), page.fan_source()
-        released = page.drag(path, to)
-        latencies.append(page.wait_for_change(".crisis-p-war", before) - released)
+    try:
+        moves = [("actor.IRN.pressure_sensitivity", "high"), ("actor.PAK.pressure_sensitivity",
+                 "high"), ("actor.CHN.leverage.IRN", "low"), ("actor.CHN.leverage.PAK", "low")]
+        for path, to in moves:
+            before, fan = page.text(".crisis-p-war"), page.fan_source()
+            released = page.drag(path, to)
+            latencies.append(page.wait_for_change(".crisis-p-war", before) - released)
+            page.wait_idle()
+            assert page.fan_source() != fan, "the fan chart was not redrawn"
+            redrawn.append(time.perf_counter() - released)
+        top = STATE["pressure_sensitivity"].high
+        expected = api.run(flagship, content.REPLICATES, content.SEED,
+                           set={"actor.IRN.pressure_sensitivity": top,
+                                "actor.PAK.pressure_sensitivity": top,
+                                "actor.CHN.leverage.IRN": 0.0, "actor.CHN.leverage.PAK": 0.0})
+        low, high = expected.p_war.confidence_interval()
+        assert page.text(".crisis-p-war .crisis-p-value") == f"{100 * expected.p_war.p:.1f}%"
+        assert page.text(".crisis-p-war .crisis-p-interval") == (
+            f"95% interval {100 * low:.1f}% to {100 * high:.1f}%")
+        with capsys.disabled():
+            print(f"\nslider release to a new P(war) for {content.REPLICATES:,} futures: "
+                  + ", ".join(f"{s:.2f} s" for s in latencies) + "; figures redrawn by "
+                  + ", ".join(f"{s:.2f} s" for s in redrawn))
+        assert max(latencies) < LATENCY_LIMIT_S
+    finally:  # the next tests read the sliders: leave them as found, pass or fail
+        before = page.text(".crisis-p-war")
+        page.tab.locator(".crisis-reset").click()
+        if latencies:  # something moved: wait for the scenario's own futures
+            page.wait_for_change(".crisis-p-war", before)
         page.wait_idle()
-        assert page.fan_source() != fan, "the fan chart was not redrawn"
-        redrawn.append(time.perf_counter() - released)
-    top = STATE["pressure_sensitivity"].high
-    expected = api.run(flagship, content.REPLICATES, content.SEED,
-                       set={"actor.IRN.pressure_sensitivity": top,
-                            "actor.PAK.pressure_sensitivity": top,
-                            "actor.CHN.leverage.IRN": 0.0, "actor.CHN.leverage.PAK": 0.0})
-    low, high = expected.p_war.confidence_interval()
-    assert page.text(".crisis-p-war .crisis-p-value") == f"{100 * expected.p_war.p:.1f}%"
-    assert page.text(".crisis-p-war .crisis-p-interval") == (
-        f"95% interval {100 * low:.1f}% to {100 * high:.1f}%")
-    with capsys.disabled():
-        print(f"\nslider release to a new P(war) for {content.REPLICATES:,} futures: "
-              + ", ".join(f"{s:.2f} s" for s in latencies) + "; figures redrawn by "
-              + ", ".join(f"{s:.2f} s" for s in redrawn))
-    assert max(latencies) < LATENCY_LIMIT_S
-    before = page.text(".crisis-p-war")
-    page.tab.locator(".crisis-reset").click()
-    page.wait_for_change(".crisis-p-war", before)
-    page.wait_idle()
     scenario = api.run(flagship, content.REPLICATES, content.SEED)
     assert page.text(".crisis-p-war .crisis-p-value") == f"{100 * scenario.p_war.p:.1f}%"
 

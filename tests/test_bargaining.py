@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import sim
+from sim import runs
 from sim.agents import Situation, saturate
-from sim.api import resolve
 from sim.ladder import Rung
 from sim.model import Block, CrisisModel
 from sim.outcomes import NO_DAY, WAR
@@ -163,7 +163,7 @@ def test_a_revisionist_aim_gives_kargil_a_real_chance_of_war():
 
 
 def test_blame_for_militant_attacks_is_damped_under_an_agreement():
-    crisis = resolve(FLAGSHIP)
+    crisis = runs.resolve(FLAGSHIP)
     model = CrisisModel(crisis, 2, 1)
     model.step()                                   # the first day: today's draws exist
     iran, pakistan = model.state("IRN"), model.state("PAK")
@@ -179,7 +179,7 @@ def test_blame_for_militant_attacks_is_damped_under_an_agreement():
 def _blame_rise(sets, cooperate=False):
     """The rise of Iran's grievance toward Pakistan from a 20-death attack by a group
     Pakistan sponsors, in two replicates (the second cooperating on security if asked)."""
-    model = CrisisModel(resolve(FLAGSHIP).override(sets), 2, 1)
+    model = CrisisModel(runs.resolve(FLAGSHIP).override(sets), 2, 1)
     model.step()                                   # the first day: today's draws exist
     iran, pakistan = model.state("IRN"), model.state("PAK")
     group = next(g for g in model.groups if g.sponsor is pakistan and iran in g.targets)
