@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also draw the trade-off curves, the box limits and the tree "
                                "(PNG, SVG or PDF)")
 
-    validate = sub.add_parser("validate", help="check scenario and experiment files")
+    validate = sub.add_parser("validate", help="check scenario, experiment and calibration files")
     validate.add_argument("files", nargs="+")
     return parser
 
@@ -726,15 +726,20 @@ def cmd_discover(args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_experiment(path: str) -> bool:
-    """Whether a file that parses is an experiment file (it has an [experiment] table)."""
+def _file_kind(path: str) -> str:
+    """What a file that parses is: an experiment (it has an [experiment] table), a
+    calibration config (a [calibration] table), or else a scenario."""
     from sim import scenario
 
     try:
         doc, _, _ = scenario.read_toml(path)
     except InputError:
-        return False  # loading it as a scenario says what is wrong
-    return "experiment" in doc and "scenario" not in doc
+        return "scenario"  # loading it as a scenario says what is wrong
+    if "scenario" not in doc:
+        for kind in ("experiment", "calibration"):
+            if kind in doc:
+                return kind
+    return "scenario"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -743,10 +748,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in args.files:
         try:
-            if _is_experiment(path):
+            kind = _file_kind(path)
+            if kind == "experiment":
                 e = design.load(path)
                 print(f"{path}: valid experiment ({counted(len(e.points()), 'design point')}, "
                       f"{e.design}; scenario {e.scenario.path})")
+                continue
+            if kind == "calibration":
+                from sim import calibration
+
+                c, _ = calibration.load(path)
+                print(f"{path}: valid calibration ({counted(len(c.priors), 'parameter')}, "
+                      f"{counted(len(c.moments), 'moment')}, {c.waves} waves of "
+                      f"{c.points} points)")
                 continue
             s = scenario.load(path)
         except InputError as err:

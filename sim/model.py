@@ -25,6 +25,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from scipy.special import ndtri
 
 from sim import policies
 from sim.agents import (
@@ -255,6 +256,7 @@ class CrisisModel(mesa.Model):
         rungs) came before the agreement and does not break it."""
         self._draw_support()
         self._draw_tolls()
+        self._draw_fatigue()
         self.world = World(replicates, len(self.states), len(self.mediators))
         for state in self.states:  # domestic pressure at the start (the `pressure` parameter)
             self.world.pressure[state.index] = state.param("pressure")
@@ -365,6 +367,18 @@ class CrisisModel(mesa.Model):
             for rel in self.relations:
                 if e.kind == "action" and (rel.actor.id, rel.rival.id) == (e.actor, e.target):
                     rel.drawn_deaths[self.crisis.day(e.date)].append(path)
+
+    def _draw_fatigue(self) -> None:
+        """Each replicate's crisis fatigue, crisis_fatigue · exp(fatigue_spread · z) with z
+        standard normal from a stream of its own (``fatigue``): how much a crisis costs its
+        parties differs from one crisis to the next (docs/ODD.md §7.12). Drawn only when
+        both are set."""
+        p = self.params
+        fatigue, spread = p["model.crisis_fatigue"], p["model.fatigue_spread"]
+        if any(np.ndim(x) == 0 and not x for x in (fatigue, spread)):
+            return
+        u = np.clip(self.stream("fatigue").random().astype(np.float64), 1e-7, 1 - 1e-7)
+        p["model.crisis_fatigue"] = (fatigue * np.exp(spread * ndtri(u))).astype(FLOAT)
 
     def recorded_through(self, e: Event) -> Any:
         """The share of a recorded strike that got through its interception (None: not

@@ -422,6 +422,11 @@ MODEL: dict[str, Param] = {
         "cost what they cost, every day they are kept); magnitude judgment; off by "
         "default, as calibrated on MID 5.0 it settles near 0 and the scorecard loses "
         "(docs/validation.md)"),
+    "fatigue_spread": Param(
+        0.0, 0, 5, "log-units",
+        "spread (sd of the log) of the crisis fatigue from one future to the next: each "
+        "replicate's is crisis_fatigue × exp(this × z), z standard normal; 0 gives every "
+        "crisis the same", "judgment (crises differ in what they cost their parties)"),
     "deterrence": Param(
         1, 0, 1, "flag",
         "whether a state's public threat (posture toward a rival below posture) commits it: "

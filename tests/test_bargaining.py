@@ -371,3 +371,21 @@ def test_crisis_fatigue_ends_a_mutual_standoff_sooner(duel):
     diff = off - on
     se = diff.std(ddof=1) / np.sqrt(len(diff))
     assert diff.mean() > 4 * se > 0, (off.mean(), on.mean(), se)
+
+
+def test_the_crisis_fatigue_spreads_lognormally_across_futures(duel):
+    """With fatigue_spread σ, each replicate's fatigue is crisis_fatigue · exp(σ z): the log
+    ratio has mean 0 and sd σ (4,000 replicates: tolerances of four standard errors); with
+    σ = 0 every replicate keeps the one value, and replicate i draws the same in a smaller
+    run (its own stream)."""
+    n, sigma = 4000, 1.5
+    crisis = duel(initial="posture").override({"model.crisis_fatigue": 0.8,
+                                               "model.fatigue_spread": sigma})
+    drawn = np.asarray(CrisisModel(crisis, n, 1).params["model.crisis_fatigue"], float)
+    logs = np.log(drawn / 0.8)
+    assert abs(logs.mean()) < 4 * sigma / np.sqrt(n)
+    assert logs.std(ddof=1) == pytest.approx(sigma, abs=4 * sigma / np.sqrt(2 * n))
+    small = CrisisModel(crisis, 10, 1).params["model.crisis_fatigue"]
+    np.testing.assert_array_equal(small, drawn[:10].astype(small.dtype))
+    same = CrisisModel(crisis.override({"model.fatigue_spread": 0}), 10, 1)
+    assert same.params["model.crisis_fatigue"] == 0.8

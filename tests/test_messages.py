@@ -138,6 +138,16 @@ def test_validate_knows_an_experiment_file(capsys):
     assert "valid experiment (30 design points" in capsys.readouterr().out
 
 
+def test_validate_knows_a_calibration_config(capsys, tmp_path):
+    assert main(["validate", "experiments/calibration.toml"]) == 0
+    assert "valid calibration (8 parameters, 11 moments" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[calibration]\nid = "x"\nwaves = 0\n[parameters]\n'
+                   '"model.settle_rate" = { low = 0, high = 1 }\n')
+    line, _ = one_line_error(["validate", str(bad)], capsys)
+    assert "calibration.waves" in line and "allowed" in line
+
+
 @pytest.mark.parametrize("extra", [["--plot", "f.png"], ["--out", "d"], ["--json"],
                                    ["--precision", "0.05"]])
 def test_trace_refuses_what_it_would_ignore(extra, capsys):
