@@ -385,9 +385,10 @@ class Situation:
     @property
     def crisis_cost(self) -> Any:
         """S: the daily cost of each rung above the state's pre-crisis stance (counted up
-        to posture), rising with the days d the pair has been in crisis, S =
-        crisis_fatigue · d / 30 (forces kept on alert and envoys kept recalled cost what
-        they cost every day they are kept; Slantchev 2005). docs/ODD.md §7.12."""
+        to posture), rising with the days d the pair has been in crisis, S = φ · d / 30
+        with φ the replicate's crisis fatigue (drawn per replicate when
+        ``fatigue_spread`` is set) (forces kept on alert and envoys kept recalled cost
+        what they cost every day they are kept; Slantchev 2005). docs/ODD.md §7.12."""
         fatigue = self.model.params["model.crisis_fatigue"]
         if np.ndim(fatigue) == 0 and not fatigue:
             return 0.0
