@@ -389,10 +389,10 @@ class Situation:
         with φ the replicate's crisis fatigue (drawn per replicate when
         ``fatigue_spread`` is set) (forces kept on alert and envoys kept recalled cost
         what they cost every day they are kept; Slantchev 2005). docs/ODD.md §7.12."""
-        fatigue = self.model.params["model.crisis_fatigue"]
-        if np.ndim(fatigue) == 0 and not fatigue:
+        if not self.model.fatigued:
             return 0.0
         days = self.model.world.crisis_days[self.actor.index, self.rel.rival.index]
+        fatigue = self.model.params["model.crisis_fatigue"]
         return (fatigue * (days / np.float32(30))).astype(np.float32, copy=False)
 
     @property

@@ -48,14 +48,13 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import qmc
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
 from sim import population, record, scorecard, scores, targets
 from sim import scenario as scenarios
-from sim.errors import InputError
 from sim.executors import InProcess
 from sim.model import CrisisModel
 from sim.outcomes import Records
@@ -158,21 +157,8 @@ class CalibrationFile(_Table):
 def load(path: str | Path) -> tuple[Settings, str]:
     """Read and check a calibration config; returns its settings and its SHA-256. Every
     problem is reported at once (:class:`~sim.errors.InputError`)."""
-    doc, text, digest = scenarios.read_toml(path, what="calibration")
-    where = scenarios._Locator(str(path), text)
-    try:
-        table = CalibrationFile.model_validate(doc)
-    except ValidationError as err:
-        raise InputError(scenarios._structural_problems(err.errors(), doc, where, {},
-                                                        CalibrationFile)) from None
-    spec = table.calibration
-    problems: list[str] = []
-
-    def problem(loc: tuple, message: str) -> None:
-        line = where.line(loc)
-        problems.append(f"{path}{f':{line}' if line else ''}: "
-                        f"{'.'.join(map(str, loc))}: {message}")
-
+    file = scenarios.ConfigFile(path, CalibrationFile, "calibration")
+    table, spec, problem = file.table, file.table.calibration, file.problem
     for key in ("years", "holdout"):
         span = getattr(spec, key)
         if span is not None and not YEARS[0] <= span[0] <= span[1] <= YEARS[1]:
@@ -197,17 +183,9 @@ def load(path: str | Path) -> tuple[Settings, str]:
                 and given.low < given.high):
             problem(loc, "needs finite low < high")
             continue
-        for value in (given.low, given.high):
-            try:
-                template.override({name: value})
-            except InputError as err:
-                detail = err.problems[0].split(": ", 1)[-1] if err.problems else ""
-                problem(loc, f"value {value!r}: {detail}")
-                break
-        else:
+        if all(file.allows(template, loc, name, value) for value in (given.low, given.high)):
             priors.append(Prior(name, given.low, given.high))
-    if problems:
-        raise InputError(problems)
+    file.check()
     return Settings(
         id=spec.id, title=spec.title, priors=tuple(priors), seed=spec.seed,
         years=(spec.years[0], spec.years[1]),
@@ -215,7 +193,7 @@ def load(path: str | Path) -> tuple[Settings, str]:
         moments=tuple(spec.moments or targets.CORE_NAMES), waves=spec.waves,
         points=spec.points, replicates=spec.replicates, cut=spec.cut,
         discrepancy=spec.discrepancy, candidates=spec.candidates, draws=spec.draws,
-        check=spec.check), digest
+        check=spec.check), file.sha256
 
 
 def fitted(settings: Settings, disputes: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from sim import scenario as scenarios
 from sim.errors import InputError
@@ -152,21 +152,8 @@ def design_matrix(design: str, dimensions: int, samples: int, seed: int) -> np.n
 
 def load(path: str | Path) -> Experiment:
     """Load and validate an experiment file; raises :class:`InputError` listing problems."""
-    doc, text, digest = scenarios.read_toml(path, what="experiment")
-    where = scenarios._Locator(str(path), text)
-    try:
-        table = ExperimentFile.model_validate(doc)
-    except ValidationError as err:
-        raise InputError(scenarios._structural_problems(err.errors(), doc, where, {},
-                                                        ExperimentFile)) from None
-    spec = table.experiment
-    problems: list[str] = []
-
-    def problem(loc: tuple, message: str) -> None:
-        line = where.line(loc)
-        problems.append(f"{path}{f':{line}' if line else ''}: "
-                        f"{'.'.join(map(str, loc))}: {message}")
-
+    file = scenarios.ConfigFile(path, ExperimentFile, "experiment")
+    table, spec, problem = file.table, file.table.experiment, file.problem
     if (spec.replicates is None) == (spec.precision is None):
         problem(("experiment", "replicates"), "give replicates (per point) or precision (a "
                 "target 95% half-width), not both or neither")
@@ -187,8 +174,8 @@ def load(path: str | Path) -> Experiment:
     try:
         base = scenarios.load(scenario_path, variant=spec.variant)
     except InputError as err:
-        raise InputError([*problems, *(f"{path}: scenario {spec.scenario}: {line}"
-                                       for line in err.problems)]) from None
+        raise InputError([*file.problems, *(f"{path}: scenario {spec.scenario}: {line}"
+                                            for line in err.problems)]) from None
     factors = []
     for name, given in table.parameters.items():
         loc = ("parameters", name)
@@ -213,11 +200,7 @@ def load(path: str | Path) -> Experiment:
             factor = Factor(name, low=given.low, high=given.high, integer=integer, **extra)
             trial = [given.low, given.high]
         for value in trial:
-            try:
-                base.override({name: value})
-            except InputError as err:
-                detail = err.problems[0].split(": ", 1)[-1] if err.problems else ""
-                problem(loc, f"value {value!r}: {detail}")
+            if not file.allows(base, loc, name, value):
                 break
         factors.append(factor)
     if spec.design == "grid" and factors:
@@ -225,11 +208,10 @@ def load(path: str | Path) -> Experiment:
         if count > MAX_POINTS:
             problem(("parameters",), f"the grid has {count:,} points; allowed: at most "
                     f"{MAX_POINTS:,}")
-    if problems:
-        raise InputError(problems)
+    file.check()
     return Experiment(
         id=spec.id, title=spec.title, description=spec.description, path=str(path),
-        sha256=digest, scenario=base, variant=spec.variant, replicates=spec.replicates,
+        sha256=file.sha256, scenario=base, variant=spec.variant, replicates=spec.replicates,
         precision=spec.precision, max_replicates=spec.max_replicates, seed=spec.seed,
         design=spec.design, samples=spec.samples, factors=tuple(factors))
 

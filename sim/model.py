@@ -257,6 +257,9 @@ class CrisisModel(mesa.Model):
         self._draw_support()
         self._draw_tolls()
         self._draw_fatigue()
+        fatigue = self.params["model.crisis_fatigue"]
+        self.fatigued = bool(np.ndim(fatigue) or fatigue)
+        """Whether crisis fatigue is on anywhere: only then is the crisis clock kept."""
         self.world = World(replicates, len(self.states), len(self.mediators))
         for state in self.states:  # domestic pressure at the start (the `pressure` parameter)
             self.world.pressure[state.index] = state.param("pressure")
@@ -444,6 +447,8 @@ class CrisisModel(mesa.Model):
         for mediator in self.mediators:
             mediator.engage()
         self.settle()
+        if self.fatigued:
+            self.count_crisis_days()
         self.deter()
         if self.day >= self.branch_day:
             self.detect_outcomes()
@@ -557,8 +562,7 @@ class CrisisModel(mesa.Model):
         ``agreement_days``, their grievances shrink by ``agreement_relief``, and blame for
         militant attacks is damped; a use of force by either side breaks the deal."""
         w, p, day = self.world, self.params, self.day
-        for rel, stream, (base_a, base_b) in zip(self.pairs, self.settle_streams,
-                                                 self.pair_baselines, strict=True):
+        for rel, stream in zip(self.pairs, self.settle_streams, strict=True):
             a, b = rel.actor.index, rel.rival.index
             u = self.uniforms(stream)
             hottest = np.maximum(w.rung[a, b], w.rung[b, a])
@@ -566,14 +570,6 @@ class CrisisModel(mesa.Model):
             days = w.militarized_days[a, b]
             days[:] = np.where(hot, days + 1, 0)
             w.militarized_days[b, a] = days
-            away = (w.rung[a, b] > base_a) | (w.rung[b, a] > base_b)
-            calm = w.calm_days[a, b]
-            calm[:] = np.where(away, 0, calm + 1)
-            w.calm_days[b, a] = calm
-            crisis = w.crisis_days[a, b]  # the crisis lasts until it has been calm as long
-            crisis[:] = np.where(away | ((crisis > 0) & (calm < p["model.deescalation_days"])),
-                                 crisis + 1, 0)  # as de-escalation asks
-            w.crisis_days[b, a] = crisis
             agreed = w.agreed_until[a, b] >= day
             broken = agreed & (hottest >= FORCE)
             if broken.any() and (day, frozenset((a, b))) not in self._agreed_today:
@@ -593,6 +589,21 @@ class CrisisModel(mesa.Model):
                 first = w.agreement_day[settles]
                 w.agreement_day[settles] = np.where(first == NEVER,
                                                     day - self.branch_day, first)
+
+    def count_crisis_days(self) -> None:
+        """The crisis clock of each pair, which crisis fatigue reads (docs/ODD.md §7.12): the
+        days since either side left its pre-crisis stance, until both have been back at it
+        for ``deescalation_days`` days in a row. Kept only while fatigue is on."""
+        w, calm_enough = self.world, self.params["model.deescalation_days"]
+        for rel, (base_a, base_b) in zip(self.pairs, self.pair_baselines, strict=True):
+            a, b = rel.actor.index, rel.rival.index
+            away = (w.rung[a, b] > base_a) | (w.rung[b, a] > base_b)
+            calm = w.calm_days[a, b]
+            calm[:] = np.where(away, 0, calm + 1)
+            w.calm_days[b, a] = calm
+            crisis = w.crisis_days[a, b]
+            crisis[:] = np.where(away | ((crisis > 0) & (calm < calm_enough)), crisis + 1, 0)
+            w.crisis_days[b, a] = crisis
 
     def agree(self, a: int, b: int, index: Any, days: int | None = None) -> None:
         """The terms of an agreement between states ``a`` and ``b`` in the replicates at

@@ -987,6 +987,45 @@ def _parameter_table(actor: dict) -> dict[str, Param]:
 # --------------------------------------------------------------------------- problems
 
 
+class ConfigFile:
+    """A TOML input file other than a scenario (an experiment, a calibration config): read
+    with the checks of :func:`read_toml`, its structure validated against ``schema`` (every
+    structural problem at once), then each further problem noted at its location by
+    :meth:`problem` and all of them raised together by :meth:`check`."""
+
+    def __init__(self, path: str | Path, schema: type[BaseModel], what: str) -> None:
+        self.path = str(path)
+        doc, text, self.sha256 = read_toml(path, what=what)
+        self._where = _Locator(self.path, text)
+        try:
+            self.table = schema.model_validate(doc)
+        except ValidationError as err:
+            raise InputError(_structural_problems(err.errors(), doc, self._where, {},
+                                                  schema)) from None
+        self.problems: list[str] = []
+
+    def problem(self, loc: tuple, message: str) -> None:
+        line = self._where.line(loc)
+        self.problems.append(f"{self.path}{f':{line}' if line else ''}: "
+                             f"{'.'.join(map(str, loc))}: {message}")
+
+    def allows(self, scenario: Scenario, loc: tuple, name: str, value: Any) -> bool:
+        """Whether ``scenario`` takes ``value`` for the parameter path ``name``; if not, the
+        problem is noted at ``loc``."""
+        try:
+            scenario.override({name: value})
+        except InputError as err:
+            detail = err.problems[0].split(": ", 1)[-1] if err.problems else ""
+            self.problem(loc, f"value {value!r}: {detail}")
+            return False
+        return True
+
+    def check(self) -> None:
+        """Raise every problem noted, if there is any."""
+        if self.problems:
+            raise InputError(self.problems)
+
+
 class _Locator:
     """Finds the line of a field in the TOML text, for error messages (best effort)."""
 
@@ -1124,6 +1163,12 @@ class _Checker:
         self.problems.append(f"{self.where.at(loc, self.overridden)}: "
                              f"{_field(loc, self.doc)}: {message}")
 
+    def once(self, loc: tuple, key: Any, seen: set, message: str) -> None:
+        """Note ``key``; given a second time, it is the problem ``message`` at ``loc``."""
+        if key in seen:
+            self.problem(loc, message)
+        seen.add(key)
+
     def unchecked(self, ident: Any) -> bool:
         """Whether ``ident`` names an actor set aside as malformed (already reported)."""
         return ident in self.structure.unchecked
@@ -1179,10 +1224,8 @@ class _Checker:
         out, seen = [], set()
         for i, p in enumerate(self.t.branch_point):
             loc = ("branch_point", i)
-            if p.id in seen:
-                self.problem((*loc, "id"), f"duplicate branch point {p.id!r}; allowed: an id "
-                             "no other branch point has")
-            seen.add(p.id)
+            self.once((*loc, "id"), p.id, seen, f"duplicate branch point {p.id!r}; allowed: "
+                      "an id no other branch point has")
             until = end if p.horizon is None else p.horizon if isinstance(p.horizon, date) \
                 else p.branch + timedelta(days=p.horizon)
             if not start <= p.branch < end:
@@ -1216,10 +1259,8 @@ class _Checker:
         out = []
         for i, a in enumerate(self.t.actor):
             loc = ("actor", i)
-            if a.id in seen:
-                self.problem((*loc, "id"), f"duplicate actor id {a.id!r}; allowed: an id "
-                             "no other actor has")
-            seen.add(a.id)
+            self.once((*loc, "id"), a.id, seen, f"duplicate actor id {a.id!r}; allowed: an "
+                      "id no other actor has")
             policy = None
             if a.kind == "state":
                 policy = a.policy or policies.DEFAULT
@@ -1333,10 +1374,8 @@ class _Checker:
             if a == b:
                 self.problem((*loc, "actors"), "the same state twice; allowed: two "
                          "different states")
-            if frozenset((a, b)) in seen:
-                self.problem((*loc, "actors"), f"the dyad {a}-{b} is given twice; allowed: "
-                         "one [[dyad]] per pair")
-            seen.add(frozenset((a, b)))
+            self.once((*loc, "actors"), frozenset((a, b)), seen, f"the dyad {a}-{b} is given "
+                      "twice; allowed: one [[dyad]] per pair")
             rungs = self.rung_pair((*loc, "initial"), d.initial)
             baseline = None
             if d.baseline is not None:
@@ -1389,11 +1428,9 @@ class _Checker:
             elif t.partner == t.by:
                 self.problem((*loc, "partner"), f"{t.by} supports itself; allowed: a state "
                              "other than by")
-            if (t.by, t.partner, t.role) in seen:
-                self.problem((*loc, "role"), f"{t.by} already gives {t.partner} {t.role} "
-                             "support; allowed: one [[support]] per supporter, partner and "
-                             "role")
-            seen.add((t.by, t.partner, t.role))
+            self.once((*loc, "role"), (t.by, t.partner, t.role), seen, f"{t.by} already "
+                      f"gives {t.partner} {t.role} support; allowed: one [[support]] per "
+                      "supporter, partner and role")
             key, other = (("interception", "strikes") if t.role == "defensive"
                           else ("strikes", "interception"))
             if getattr(t, other) is not None:
@@ -1478,10 +1515,8 @@ class _Checker:
         for i, e in enumerate(self.t.event):
             loc = ("event", i)
             if e.id is not None:
-                if e.id in ids:
-                    self.problem((*loc, "id"), f"duplicate event id {e.id!r}; allowed: an id "
-                                 "no other event has")
-                ids.add(e.id)
+                self.once((*loc, "id"), e.id, ids, f"duplicate event id {e.id!r}; allowed: an "
+                          "id no other event has")
             if not start <= e.date <= end:
                 self.problem((*loc, "date"), f"{e.date} is outside the scenario; allowed: "
                              f"{start} to {end}")

@@ -349,7 +349,7 @@ def test_the_crisis_clock_survives_a_lull_and_stops_after_a_calm(duel):
     calm = int(model.params["model.deescalation_days"])
     def day(rung):
         w.rung[a, b] = w.rung[b, a] = rung
-        model.settle()
+        model.count_crisis_days()
         return int(w.crisis_days[a, b, 0])
     assert [day(Rung.POSTURE) for _ in range(3)] == [1, 2, 3]
     assert day(Rung.NORMAL) == 4 and day(Rung.POSTURE) == 5      # a lull
