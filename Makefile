@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the flagship scenario: the January 2024 Iran–Pakistan crisis
 	$(BIN)/crisis-sim run scenarios/iran_pakistan_2024.toml
 
-test: $(STAMP)  ## the test suite (a few minutes; a file's tests run together, two files at a time)
-	$(BIN)/python -m pytest -q -m "not slow" -n 2 --dist loadfile
+test: $(STAMP)  ## the test suite (a few minutes; a file's tests run together, two files at a time, then the classroom page's browser tests alone, so that their latency is the page's, not a neighbour's load)
+	$(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -m "browser and not slow" -p no:cacheprovider
 
 test-slow: $(STAMP)  ## load tests and long fuzzing
 	$(BIN)/python -m pytest -q -m slow

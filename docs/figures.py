@@ -31,7 +31,7 @@ def main() -> None:
                                  workers=2)
     save(plots.sensitivity(sweep.sensitivity), "sensitivity.png")
     paths = experiment.sweep(ROOT / "experiments" / "paths_to_war.toml", workers=2)
-    save(plots.discovery(discovery.discover(paths)), "discovery.png")
+    save(plots.discovery(discovery.discover(paths, threshold=0.1)), "discovery.png")  # docs/discovery.md
 
 
 def save(figure, name: str) -> None:

@@ -65,7 +65,8 @@ class Relation:
 
     @cached_property
     def push(self) -> Any:
-        """The standing push on the desired rung: hawkishness and rivalry."""
+        """The standing push on the desired rung: hawkishness (the state's in this future,
+        drawn per replicate with ``model.hawkishness_spread``) and rivalry."""
         push = self.actor.param("hawkishness") + self.rivalry
         return float(push) if np.ndim(push) == 0 else push.astype(np.float32)
 

@@ -257,6 +257,7 @@ class CrisisModel(mesa.Model):
         self._draw_support()
         self._draw_tolls()
         self._draw_fatigue()
+        self._draw_hawkishness()
         fatigue = self.params["model.crisis_fatigue"]
         self.fatigued = bool(np.ndim(fatigue) or fatigue)
         """Whether crisis fatigue is on anywhere: only then is the crisis clock kept."""
@@ -382,6 +383,23 @@ class CrisisModel(mesa.Model):
             return
         u = np.clip(self.stream("fatigue").random().astype(np.float64), 1e-7, 1 - 1e-7)
         p["model.crisis_fatigue"] = (fatigue * np.exp(spread * ndtri(u))).astype(FLOAT)
+
+    def _draw_hawkishness(self) -> None:
+        """Each replicate's hawkishness of each state, hawkishness + hawkishness_spread · z
+        with z standard normal from a stream of its own (``hawkishness:ID``): how far a
+        leadership wants to stand above its rival is its private type, and differs from one
+        future to the next (Fearon 1995; docs/ODD.md §7.1). It is added to whatever
+        hawkishness the state has, a scenario's own value or a posterior row's. It is not
+        clipped to the parameter's input range: a push beyond the ladder acts as one at its
+        end. Drawn only when the spread is set."""
+        spread = self.params["model.hawkishness_spread"]
+        if np.ndim(spread) == 0 and not spread:
+            return
+        for state in self.states:
+            u = self.stream(f"hawkishness:{state.id}").random().astype(np.float64)
+            path = f"{state.path}hawkishness"
+            z = ndtri(np.clip(u, 1e-7, 1 - 1e-7))
+            self.params[path] = (self.params[path] + spread * z).astype(FLOAT)
 
     def recorded_through(self, e: Event) -> Any:
         """The share of a recorded strike that got through its interception (None: not

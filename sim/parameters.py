@@ -427,6 +427,14 @@ MODEL: dict[str, Param] = {
         "spread (sd of the log) of the crisis fatigue from one future to the next: each "
         "replicate's is crisis_fatigue × exp(this × z), z standard normal; 0 gives every "
         "crisis the same", "judgment (crises differ in what they cost their parties)"),
+    "hawkishness_spread": Param(
+        0.0, 0, 5, RUNGS,
+        "spread (sd) of each state's hawkishness from one future to the next: each "
+        "replicate's is hawkishness + this × z, z standard normal, drawn for each state; "
+        "0 gives every future the state's hawkishness",
+        "Fearon 1995 (a state's willingness to run risks is its private information); "
+        "calibrated on MID 5.0 with the other behavioural parameters, in the shipped "
+        "posterior (data/posterior/report.md); 0 at the point defaults (docs/ODD.md §9)"),
     "deterrence": Param(
         1, 0, 1, "flag",
         "whether a state's public threat (posture toward a rival below posture) commits it: "

@@ -167,7 +167,8 @@ class QuantalResponse(Policy):
                - N\,[k \ge 6] + G\,[k \ge L] + b\,\max(0, r-k) - m\,\max(0, k-r)
            - A\,[k < 4] - S\,\max(0, \min(k, 4) - b_0)
 
-    with τ the desired rung (the rival's rung pushed up by hawkishness, rivalry, domestic
+    with τ the desired rung (the rival's rung pushed up by hawkishness — the state's in
+    this future, h + hawkishness_spread · z, its private type — rivalry, domestic
     pressure, and grievance up to the rung L of the offence), G the grievance still to be
     answered, which answering in kind at rung L or above would settle, r the state's
     current rung, w the weight of reciprocity, a

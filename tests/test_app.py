@@ -260,8 +260,7 @@ def test_the_page_loads_offline(page, server):
 def test_releasing_a_slider_reruns_the_futures(page, capsys):
     """Both governments' sensitivity to deaths to the top of its range, then China's
     leverage over both sides to zero: after each release P(war) and its interval change
-    within 1.5 s, the fan chart is redrawn, and nothing runs while dragging. (At the
-    scenario's values no future is a war, and China's leverage alone moves no P(war).)"""
+    within 1.5 s, the fan chart is redrawn, and nothing runs while dragging."""
     flagship = api.resolve(FLAGSHIP)
     page.open_tab("Ensemble")
     page.wait_idle()

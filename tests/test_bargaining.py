@@ -3,6 +3,7 @@ aims. Each mechanism's known behaviour, and its switch."""
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import sim
 from sim import runs
@@ -389,3 +390,58 @@ def test_the_crisis_fatigue_spreads_lognormally_across_futures(duel):
     np.testing.assert_array_equal(small, drawn[:10].astype(small.dtype))
     same = CrisisModel(crisis.override({"model.fatigue_spread": 0}), 10, 1)
     assert same.params["model.crisis_fatigue"] == 0.8
+
+
+def test_each_states_hawkishness_spreads_normally_across_futures(duel):
+    """With hawkishness_spread σ, each state's hawkishness in each replicate is its value
+    + σ z, z standard normal (4,000 replicates, tolerances of four standard errors): mean
+    the value, sd σ, a normal's share beyond 2σ (4.55%), drawn independently for the two
+    states. Replicate i draws the same in a smaller run (each state's own stream); σ = 0
+    keeps the value; the z are the same when the value is itself drawn per replicate (the
+    spread is added on top of it and leaves its draw alone)."""
+    n, sigma, h = 4000, 0.8, 0.3
+    crisis = duel().override({"actor.*.hawkishness": h, "model.hawkishness_spread": sigma})
+    model = CrisisModel(crisis, n, 1)
+    paths = [f"actor.{s.id}.hawkishness" for s in model.states]
+    a, b = (np.asarray(model.params[path], float) for path in paths)
+    tail = 2 * stats.norm.sf(2)
+    for drawn in (a, b):
+        assert abs(drawn.mean() - h) < 4 * sigma / np.sqrt(n)
+        assert drawn.std(ddof=1) == pytest.approx(sigma, abs=4 * sigma / np.sqrt(2 * n))
+        beyond = (np.abs(drawn - h) > 2 * sigma).mean()
+        assert abs(beyond - tail) < 4 * np.sqrt(tail * (1 - tail) / n)
+    assert abs(np.corrcoef(a, b)[0, 1]) < 4 / np.sqrt(n)
+    small = CrisisModel(crisis, 10, 1)
+    for path, drawn in zip(paths, (a, b), strict=True):
+        np.testing.assert_array_equal(small.params[path], drawn[:10].astype(np.float32))
+    same = CrisisModel(crisis.override({"model.hawkishness_spread": 0}), 10, 1)
+    assert same.params[paths[0]] == h
+    varied = crisis.override({"actor.*.hawkishness": {"uniform": [-0.5, 0.5]}})
+    base = np.asarray(CrisisModel(varied.override({"model.hawkishness_spread": 0}), n, 1)
+                      .params[paths[0]], float)
+    spread = np.asarray(CrisisModel(varied, n, 1).params[paths[0]], float)
+    np.testing.assert_allclose(spread - base, a - h, atol=1e-5)
+
+
+def test_a_spread_of_hawkishness_smooths_the_ratchet(duel):
+    """The best response to a rival at y is about y + hawkishness − c/2 rounded to a rung,
+    so with one hawkishness for every future the share of stand-offs that end at once
+    jumps where that crosses a half-rung; drawn per future (a spread), the same mean
+    hawkishness gives a mix: some futures walk down at once, others stand off. Two states
+    at posture, nothing to answer, no settlement, 2,000 replicates: with hawkishness 0 for
+    every future (c/2 = 0.5 at the default restraint) almost none is still militarized
+    after 30 days, with 1 almost all are, and with 0 and a spread of 1 the share lies
+    strictly between, by more than four standard errors of each difference (paired by
+    seed)."""
+    crisis = duel(initial="posture").override({"model.settle_rate": 0,
+                                               "model.deterrence": False})
+    def standing(h, sigma):
+        r = CrisisModel(crisis.override({"actor.*.hawkishness": h,
+                                         "model.hawkishness_spread": sigma}), 2000, 1).run()
+        end = r["days_to_militarized_end"].astype(float)
+        return ((end == NO_DAY) | (end > 30)).mean()
+    low, high, mixed = standing(0.0, 0), standing(1.0, 0), standing(0.0, 1.0)
+    assert low < 0.05 and high > 0.9, (low, high)
+    def se(p, q):
+        return np.sqrt((p * (1 - p) + q * (1 - q)) / 2000)
+    assert low + 4 * se(low, mixed) < mixed < high - 4 * se(mixed, high), (low, mixed, high)
