@@ -112,6 +112,11 @@ class Stream:
         """One uniform [0, 1) per replicate (float32)."""
         return self._joined(float_uniforms)
 
+    def normal(self) -> np.ndarray:
+        """One standard normal per replicate (float64): the inverse normal CDF of this
+        stream's next uniforms, kept within (1e-7, 1 - 1e-7)."""
+        return ndtri(np.clip(self.random().astype(np.float64), 1e-7, 1 - 1e-7))
+
     def sample(self, spec: Param, value: Distribution) -> np.ndarray:
         return self._joined(lambda g, n: spec.draw(value, g, n))
 
@@ -381,8 +386,8 @@ class CrisisModel(mesa.Model):
         fatigue, spread = p["model.crisis_fatigue"], p["model.fatigue_spread"]
         if any(np.ndim(x) == 0 and not x for x in (fatigue, spread)):
             return
-        u = np.clip(self.stream("fatigue").random().astype(np.float64), 1e-7, 1 - 1e-7)
-        p["model.crisis_fatigue"] = (fatigue * np.exp(spread * ndtri(u))).astype(FLOAT)
+        z = self.stream("fatigue").normal()
+        p["model.crisis_fatigue"] = (fatigue * np.exp(spread * z)).astype(FLOAT)
 
     def _draw_hawkishness(self) -> None:
         """Each replicate's hawkishness of each state, hawkishness + hawkishness_spread · z
@@ -396,9 +401,8 @@ class CrisisModel(mesa.Model):
         if np.ndim(spread) == 0 and not spread:
             return
         for state in self.states:
-            u = self.stream(f"hawkishness:{state.id}").random().astype(np.float64)
+            z = self.stream(f"hawkishness:{state.id}").normal()
             path = f"{state.path}hawkishness"
-            z = ndtri(np.clip(u, 1e-7, 1 - 1e-7))
             self.params[path] = (self.params[path] + spread * z).astype(FLOAT)
 
     def recorded_through(self, e: Event) -> Any:
@@ -842,8 +846,6 @@ class CrisisModel(mesa.Model):
             deaths[war] = np.round(take(rate, np.flatnonzero(war)) / 2 * -np.log1p(-u[war]))
         lethal = np.flatnonzero(~war & (u < lethality))
         if lethal.size:
-            from scipy.special import ndtri
-
             share = u[lethal] / take(np.broadcast_to(lethality, u.shape), lethal)
             median = take(take(p["model.force_deaths_median"], index), lethal)
             sigma = take(take(p["model.force_deaths_sigma"], index), lethal)

@@ -46,14 +46,19 @@ KNOWN_CLIFFS = {
     "actor.*.hawkishness": "P(war) 0.0055, 0.0745, 0.2905 at 0.56, 0.78, 1.0: a push of about "
                            "a rung above the rival's rung is a ratchet (docs/validation.md)",
 }
-"""Where the model still has a cliff: strict, so the test says so when it is mended."""
+"""Where the model still has a cliff at the point defaults."""
+
+
+def grid(known: dict[str, str]) -> list:
+    """The grid's parameters as test cases, those in ``known`` as strict expected failures
+    (so a test says when a cliff is mended)."""
+    return [pytest.param(path, spec, id=path, marks=pytest.mark.xfail(
+                strict=True, reason=known[path])) if path in known else
+            pytest.param(path, spec, id=path) for path, spec in GRID]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("path", "spec"), [
-    pytest.param(path, spec, id=path, marks=pytest.mark.xfail(
-        strict=True, reason=KNOWN_CLIFFS[path])) if path in KNOWN_CLIFFS else
-    pytest.param(path, spec, id=path) for path, spec in GRID])
+@pytest.mark.parametrize(("path", "spec"), grid(KNOWN_CLIFFS))
 def test_p_war_has_no_cliff_over_the_documented_range(path, spec):
     assert_no_cliff(path, spec)
 
@@ -77,15 +82,11 @@ KNOWN_CLIFFS_POSTERIOR = {
     "model.rally_cap": "P(war) 0.3815 at 0, 0.0005 at 1.1, then smooth to 0.2955 at 10: 0 "
                        "switches the ceiling off, the runaway the ceiling exists to stop",
 }
-"""Where the shipped model still has a cliff over a grid: strict, as above."""
+"""Where the shipped model (with its posterior) still has a cliff."""
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("path", "spec"), [
-    pytest.param(path, spec, id=path, marks=pytest.mark.xfail(
-        strict=True, reason=KNOWN_CLIFFS_POSTERIOR[path]))
-    if path in KNOWN_CLIFFS_POSTERIOR else pytest.param(path, spec, id=path)
-    for path, spec in GRID])
+@pytest.mark.parametrize(("path", "spec"), grid(KNOWN_CLIFFS_POSTERIOR))
 def test_p_war_has_no_cliff_with_the_shipped_posterior(path, spec, shipped_posterior):
     """What a user gets by default: the parameters not swept drawn from the shipped
     posterior, which carries the hawkishness spread (docs/ODD.md §7.1). Over the same grids
