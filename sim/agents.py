@@ -219,18 +219,28 @@ class StateActor(ScenarioAgent):
         return np.where(levels == Rung.LIMITED_STRIKE, joined, deaths)
 
     def suffer(self, index: np.ndarray | None, deaths: Any, culprit: StateActor | None = None,
-               harm: Any = None, blame: Any = 1.0, level: Any = FORCE) -> None:
+               harm: Any = None, blame: Any = 1.0, level: Any = FORCE,
+               militant: bool = False) -> None:
         """Harm to this state in the replicates at ``index`` (``None``: all live ones).
 
         Domestic pressure rises by ``pressure_sensitivity × log(1 + deaths)``; grievance
         toward the state blamed by ``blame × grievance_sensitivity × harm``, where ``harm``
         defaults to ``1 + log(1 + deaths)``, and the offence to answer in kind is at least
         ``level`` (a militant attack is answered with a limited strike on its bases).
+        For a ``militant`` attack under ``model.directed_pressure`` the pressure rise is
+        ``blame ×`` that too, and none when the attack is blamed on no state but this one:
+        the public's demand to answer is aimed at whoever is held responsible
+        (docs/ODD.md §7.4).
         """
         model, world = self.model, self.model.world
         hurt = np.log1p(deaths)
         where = _all(index)
-        world.pressure[self.index, where] += take(self.param("pressure_sensitivity"), index) * hurt
+        rise = take(self.param("pressure_sensitivity"), index) * hurt
+        if militant:  # directed pressure: the blame put on a state, none if on no rival
+            blamed = 0.0 if culprit is None or culprit is self else take(blame, index)
+            directed = take(model.params["model.directed_pressure"], index) > 0
+            rise = np.where(directed, rise * blamed, rise)
+        world.pressure[self.index, where] += rise
         if np.any(np.asarray(level) >= Rung.CLASHES):  # the state's own soldiers killed
             world.dead[self.index, where] += np.where(np.asarray(level) >= Rung.CLASHES,
                                                       deaths, 0)
@@ -259,12 +269,12 @@ def power_law_deaths(u: np.ndarray, scale: Any, alpha: Any) -> np.ndarray:
 
 
 def saturate(x: np.ndarray, cap: Any) -> np.ndarray:
-    """``cap · tanh(x / cap)``: about x while x is small, never above ``cap``; a cap of 0
-    leaves x as it is."""
+    """``cap · tanh(x / cap)``: about x while x is small, never above ``cap``; 0 at a cap of
+    0, its limit, so the push is continuous in the cap all the way down."""
     if np.ndim(cap) == 0:
-        return x if cap == 0 else np.float32(cap) * np.tanh(x / np.float32(cap))
+        return np.zeros_like(x) if cap == 0 else np.float32(cap) * np.tanh(x / np.float32(cap))
     capped = cap * np.tanh(x / np.where(cap > 0, cap, 1))
-    return np.where(cap > 0, capped, x).astype(np.float32)
+    return np.where(cap > 0, capped, 0).astype(np.float32)
 
 
 def _all(index: np.ndarray | None) -> Any:
@@ -363,11 +373,16 @@ class Situation:
     @cached_property
     def desired(self) -> np.ndarray:
         """τ: the rival's rung, pushed up by hawkishness, rivalry and domestic pressure (its
-        rally effect saturating at ``model.rally_cap``), and by grievance up to the rung of
-        the offence (retaliation in kind, not beyond). Under an agreement, the pair's
-        pre-crisis stance instead."""
+        rally effect saturating at ``model.rally_cap`` while ``model.rally_ceiling`` is on),
+        and by grievance up to the rung of the offence (retaliation in kind, not beyond).
+        Under an agreement, the pair's pre-crisis stance instead."""
         push = self.rel.push
-        tau = saturate(self.pressure, self.model.params["model.rally_cap"]) + self.rival
+        params = self.model.params
+        rally = saturate(self.pressure, params["model.rally_cap"])
+        ceiling = params["model.rally_ceiling"]
+        if not (np.ndim(ceiling) == 0 and ceiling):  # off: the push is the whole pressure
+            rally = np.where(ceiling > 0, rally, self.pressure)
+        tau = rally + self.rival
         if not (isinstance(push, float) and push == 0):
             tau += push
         if self.aggrieved:

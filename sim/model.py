@@ -511,8 +511,9 @@ class CrisisModel(mesa.Model):
                ) -> None:
         """A militant attack by ``group`` (None: unclaimed) on ``target`` in the replicates at
         ``index`` (None: all). Only salient attacks (at least ``model.salience`` killed)
-        move politics: the target's pressure, and its grievance toward whom it blames:
-        by default the group, that is its sponsor by the group's ``attribution``;
+        move politics: the target's grievance toward whom it blames, and its pressure (by
+        that blame, under ``model.directed_pressure``): by default the group, that is its
+        sponsor by the group's ``attribution``;
         ``blamed`` may name another group (its sponsor, by its attribution), a state
         (blamed fully) or None (nobody)."""
         self.count_attack(group, target, index, deaths)
@@ -533,7 +534,7 @@ class CrisisModel(mesa.Model):
         host, blame = self.culprit(group if isinstance(blamed, str) else blamed)
         if host is not None and host is not target:
             blame = self.blame(target, host, blame)
-        target.suffer(index, deaths, culprit=host, blame=blame)
+        target.suffer(index, deaths, culprit=host, blame=blame, militant=True)
 
     def blame(self, victim: StateActor, host: StateActor, attribution: Any) -> Any:
         """How far ``victim`` blames ``host`` for a group's attack, over the live replicates

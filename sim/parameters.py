@@ -399,6 +399,13 @@ MODEL: dict[str, Param] = {
         "whether a proportionate answer (force at the offence's rung or above) closes the "
         "answering state's account whatever it killed; off, the harm ledger is kept",
         "Leng 1993 (reciprocated exchanges end); judgment", flag=True),
+    "directed_pressure": Param(
+        1, 0, 1, "flag",
+        "whether the domestic pressure a militant attack raises is directed: scaled by the "
+        "blame its victim puts on a state, none for an attack it blames on no state; off, "
+        "every salient death raises pressure toward every rival",
+        "judgment; direction from Findley, Piazza & Young 2012 (terrorism escalates a "
+        "rivalry where the rival is held to sponsor it)", flag=True),
     "prompt_answer": Param(
         0.61, 0, 1, "share",
         "share of offences the victim is ready to answer the next day; the others take a "
@@ -412,8 +419,14 @@ MODEL: dict[str, Param] = {
     "rally_cap": Param(
         2.0, 0, 10, RUNGS,
         "ceiling of the push domestic pressure puts on the desired rung, reached smoothly: "
-        "cap × tanh(pressure / cap); 0 switches the ceiling off",
+        "cap × tanh(pressure / cap); 0 gives no push at all (the limit)",
         "judgment: rally effects are bounded and short (Mueller 1973; Baker & Oneal 2001)"),
+    "rally_ceiling": Param(
+        1, 0, 1, "flag",
+        "whether the push of domestic pressure saturates at rally_cap; off, the push is the "
+        "whole pressure, unbounded (the runaway the ceiling stops)",
+        "judgment: rally effects are bounded and short (Mueller 1973; Baker & Oneal 2001)",
+        flag=True),
     "crisis_fatigue": Param(
         0.0, 0, 10, "per rung per 30 days",
         "rise of the daily cost of each rung above a state's pre-crisis stance (up to "

@@ -42,11 +42,11 @@ GRID = [(f"actor.*.{name}", KINDS["state"][name]) for name in BEHAVIOURAL_STATE]
 GRID += [(f"model.{name}", MODEL[name]) for name in BEHAVIOURAL_MODEL]
 GRID += [("actor.*.beta", QuantalResponse.parameters["beta"])]
 
-KNOWN_CLIFFS = {
-    "actor.*.hawkishness": "P(war) 0.0055, 0.0745, 0.2905 at 0.56, 0.78, 1.0: a push of about "
-                           "a rung above the rival's rung is a ratchet (docs/validation.md)",
-}
-"""Where the model still has a cliff at the point defaults."""
+KNOWN_CLIFFS: dict[str, str] = {}
+"""Where the model still has a cliff at the point defaults (a strict expected failure, with
+what it measured): none since pressure from militant attacks is aimed at whom their victim
+blames (docs/ODD.md §7.4); hawkishness was one until then (P(war) 0.0055, 0.0745, 0.2905 at
+0.56, 0.78, 1.0)."""
 
 
 def grid(known: dict[str, str]) -> list:
@@ -75,14 +75,10 @@ def assert_no_cliff(path, spec):
                                                     strict=True))
 
 
-KNOWN_CLIFFS_POSTERIOR = {
-    "actor.*.force_cost": "P(war) 0.489, 0.3365, 0.176, 0.0855 at 0.25, 0.67, 1.08, 1.5: "
-                          "force far cheaper than the record allows (the posterior's 2.9-4.0) "
-                          "makes war likely, steeply (docs/validation.md)",
-    "model.rally_cap": "P(war) 0.3815 at 0, 0.0005 at 1.1, then smooth to 0.2955 at 10: 0 "
-                       "switches the ceiling off, the runaway the ceiling exists to stop",
-}
-"""Where the shipped model (with its posterior) still has a cliff."""
+KNOWN_CLIFFS_POSTERIOR: dict[str, str] = {}
+"""Where the shipped model (with its posterior) still has a cliff: none since directed
+pressure; until then force cost's low end (P(war) 0.489, 0.3365, 0.176 at 0.25, 0.67, 1.08)
+and the rally ceiling's old off switch at a cap of 0 (docs/validation.md)."""
 
 
 @pytest.mark.slow
