@@ -260,13 +260,16 @@ def test_the_page_loads_offline(page, server):
 def test_releasing_a_slider_reruns_the_futures(page, capsys):
     """Both governments' sensitivity to deaths to the top of its range, then China's
     leverage over both sides to zero: after each release P(war) and its interval change
-    within 1.5 s, the fan chart is redrawn, and nothing runs while dragging."""
+    within 1.5 s, the fan chart is redrawn, and nothing runs while dragging. Pakistan's
+    goes first: at the point defaults Iran's alone leaves P(war) at 0.04%, which prints as
+    the 0.0% [0.0%, 0.1%] it was (pressure from attacks Iran does not blame on Pakistan no
+    longer moves it, docs/ODD.md §7.4), while each move in this order changes the print."""
     flagship = api.resolve(FLAGSHIP)
     page.open_tab("Ensemble")
     page.wait_idle()
     latencies, redrawn = [], []
     try:
-        moves = [("actor.IRN.pressure_sensitivity", "high"), ("actor.PAK.pressure_sensitivity",
+        moves = [("actor.PAK.pressure_sensitivity", "high"), ("actor.IRN.pressure_sensitivity",
                  "high"), ("actor.CHN.leverage.IRN", "low"), ("actor.CHN.leverage.PAK", "low")]
         for path, to in moves:
             before, fan = page.text(".crisis-p-war"), page.fan_source()

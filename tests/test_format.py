@@ -241,8 +241,9 @@ def test_a_toll_has_its_own_stream(write):
 
 def test_a_larger_toll_raises_the_victims_grievance(write):
     # the documented direction: more deaths, more pressure on the victim, more often a reply
-    low = run(proxy(write, "[0, 2]"))
-    high = run(proxy(write, "[200, 400]"))
+    # (16,000 futures: the victim's pressure from the raid is its blame on B's share, half)
+    low = run(proxy(write, "[0, 2]"), 16000)
+    high = run(proxy(write, "[200, 400]"), 16000)
     p_low, p_high = np.mean(low["force_reciprocated"]), np.mean(high["force_reciprocated"])
     se = np.sqrt((p_low * (1 - p_low) + p_high * (1 - p_high)) / len(low["force_reciprocated"]))
     assert p_high - p_low > 3 * se, (p_low, p_high)

@@ -220,10 +220,13 @@ def test_a_saved_run_is_drawn_from_its_own_copy_of_the_scenario(tmp_path, monkey
     assert runs.load_run(out).scenario.effective_sha256 == before.scenario.effective_sha256
 
 
-@pytest.mark.parametrize("replicate", [5, 8, 41])
+@pytest.mark.parametrize("replicate", [0, 6, 8, 38])
 def test_a_story_draws_no_label_over_another(replicate):
     """Deaths on both sides on one day, or attacks on nearby days, put their labels at one
-    place (before: drawn over each other in these replicates)."""
+    place. Replicates 5, 8 and 41 drew them over each other before the fix; since pressure
+    from attacks is directed (docs/ODD.md §7.4) the futures differ, and these are the
+    stories among the first 60 that crowd the most labels closest together (0: 12 labels,
+    centres 8 px apart; 6 and 38: 7, 15 px)."""
     import itertools
     fig = plots.story(api.story(FLAGSHIP, replicate, 1))
     fig.canvas.draw()
