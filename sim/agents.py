@@ -220,27 +220,23 @@ class StateActor(ScenarioAgent):
 
     def suffer(self, index: np.ndarray | None, deaths: Any, culprit: StateActor | None = None,
                harm: Any = None, blame: Any = 1.0, level: Any = FORCE,
-               militant: bool = False) -> None:
+               felt: Any = 1.0) -> None:
         """Harm to this state in the replicates at ``index`` (``None``: all live ones).
 
-        Domestic pressure rises by ``pressure_sensitivity × log(1 + deaths)``; grievance
-        toward the state blamed by ``blame × grievance_sensitivity × harm``, where ``harm``
-        defaults to ``1 + log(1 + deaths)``, and the offence to answer in kind is at least
-        ``level`` (a militant attack is answered with a limited strike on its bases).
-        For a ``militant`` attack under ``model.directed_pressure`` the pressure rise is
-        ``blame ×`` that too, and none when the attack is blamed on no state but this one:
-        the public's demand to answer is aimed at whoever is held responsible
-        (docs/ODD.md §7.4).
+        Domestic pressure rises by ``felt × pressure_sensitivity × log(1 + deaths)``, with
+        ``felt`` the share of the deaths that rouses the public against a state (1 for force
+        by a state; for a militant attack, the blame laid on a state, :meth:`CrisisModel.
+        attack`); grievance toward the state blamed by ``blame × grievance_sensitivity ×
+        harm``, where ``harm`` defaults to ``1 + log(1 + deaths)``, and the offence to
+        answer in kind is at least ``level`` (a militant attack is answered with a limited
+        strike on its bases).
         """
         model, world = self.model, self.model.world
         hurt = np.log1p(deaths)
         where = _all(index)
-        rise = take(self.param("pressure_sensitivity"), index) * hurt
-        if militant:  # directed pressure: the blame put on a state, none if on no rival
-            blamed = 0.0 if culprit is None or culprit is self else take(blame, index)
-            directed = take(model.params["model.directed_pressure"], index) > 0
-            rise = np.where(directed, rise * blamed, rise)
-        world.pressure[self.index, where] += rise
+        world.pressure[self.index, where] += (take(felt, index)
+                                              * take(self.param("pressure_sensitivity"), index)
+                                              * hurt)
         if np.any(np.asarray(level) >= Rung.CLASHES):  # the state's own soldiers killed
             world.dead[self.index, where] += np.where(np.asarray(level) >= Rung.CLASHES,
                                                       deaths, 0)

@@ -52,6 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import qmc
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+from threadpoolctl import threadpool_limits
 
 from sim import population, record, scorecard, scores, targets
 from sim import scenario as scenarios
@@ -546,7 +547,21 @@ def calibrate(settings: Settings, disputes: pd.DataFrame, *, executor: Any = Non
     ``on_wave`` is called with each new wave (to save it), ``progress(stage, done, total)``
     counts the simulated disputes of each stage. ``holdout`` disputes, if given, are
     predicted from the posterior draws the check runs. ``observed`` replaces the record's
-    moments (a test of the method on moments the model itself produced)."""
+    moments (a test of the method on moments the model itself produced).
+
+    Linear algebra runs on one BLAS thread: on a busy machine a threaded BLAS gave
+    covariances that differed in their last bits from run to run, and the shipped
+    posterior is meant to rebuild byte for byte."""
+    with threadpool_limits(limits=1):
+        return _calibrate(settings, disputes, executor=executor, done=done,
+                          on_wave=on_wave, progress=progress, holdout=holdout,
+                          observed=observed)
+
+
+def _calibrate(settings: Settings, disputes: pd.DataFrame, *, executor: Any,
+               done: Sequence[Wave], on_wave: Callable[[Wave], None] | None,
+               progress: Callable[[str, int, int], None] | None,
+               holdout: pd.DataFrame | None, observed: Observed | None) -> Calibration:
     observed = observed or Observed.of(disputes, settings.moments)
     scale = Scale.of(settings.moments)
     fit, disc = scale.observed(observed, settings.discrepancy)

@@ -511,9 +511,10 @@ class CrisisModel(mesa.Model):
                ) -> None:
         """A militant attack by ``group`` (None: unclaimed) on ``target`` in the replicates at
         ``index`` (None: all). Only salient attacks (at least ``model.salience`` killed)
-        move politics: the target's grievance toward whom it blames, and its pressure (by
-        that blame, under ``model.directed_pressure``): by default the group, that is its
-        sponsor by the group's ``attribution``;
+        move politics: the target's grievance toward whom it blames, and its pressure as
+        far as it blames a state (``model.blamed_pressure``; none when it blames no state
+        but itself, docs/ODD.md §7.4): by default the group, that is its sponsor by the
+        group's ``attribution``;
         ``blamed`` may name another group (its sponsor, by its attribution), a state
         (blamed fully) or None (nobody)."""
         self.count_attack(group, target, index, deaths)
@@ -532,9 +533,15 @@ class CrisisModel(mesa.Model):
             else:
                 index, deaths = index[salient], deaths[salient]
         host, blame = self.culprit(group if isinstance(blamed, str) else blamed)
+        felt: Any = 0.0  # blamed on no state but the target itself: it rouses none
         if host is not None and host is not target:
-            blame = self.blame(target, host, blame)
-        target.suffer(index, deaths, culprit=host, blame=blame, militant=True)
+            blame = felt = self.blame(target, host, blame)
+        scaled = self.params["model.blamed_pressure"]  # off: every salient death in full
+        if np.ndim(scaled):
+            felt = np.where(scaled > 0, felt, 1.0)
+        elif not scaled:
+            felt = 1.0
+        target.suffer(index, deaths, culprit=host, blame=blame, felt=felt)
 
     def blame(self, victim: StateActor, host: StateActor, attribution: Any) -> Any:
         """How far ``victim`` blames ``host`` for a group's attack, over the live replicates

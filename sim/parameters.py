@@ -259,7 +259,8 @@ STATE: dict[str, Param] = {
     "pressure_sensitivity": Param(
         0.2, 0, 5, "rungs per log(1 + deaths)",
         "rise in domestic pressure when the state's people are killed (by militants, strikes "
-        "or battle)", "judgment, a sensitivity knob"),
+        "or battle); a militant attack's deaths count as far as the victim blames a state "
+        "for it (model.blamed_pressure)", "judgment, a sensitivity knob"),
     "pressure_half_life": Param(
         14.0, 1, 3650, DAYS, "half-life of domestic pressure", "judgment (news attention cycle)"),
     "grievance_sensitivity": Param(
@@ -399,13 +400,12 @@ MODEL: dict[str, Param] = {
         "whether a proportionate answer (force at the offence's rung or above) closes the "
         "answering state's account whatever it killed; off, the harm ledger is kept",
         "Leng 1993 (reciprocated exchanges end); judgment", flag=True),
-    "directed_pressure": Param(
+    "blamed_pressure": Param(
         1, 0, 1, "flag",
-        "whether the domestic pressure a militant attack raises is directed: scaled by the "
-        "blame its victim puts on a state, none for an attack it blames on no state; off, "
-        "every salient death raises pressure toward every rival",
-        "judgment; direction from Findley, Piazza & Young 2012 (terrorism escalates a "
-        "rivalry where the rival is held to sponsor it)", flag=True),
+        "whether the domestic pressure a militant attack raises is scaled by the blame its "
+        "victim lays on a state (none when it blames no state but itself); off, every "
+        "salient death raises pressure in full. Pressure stays one number per state, "
+        "pushing toward every rival", "judgment", flag=True),
     "prompt_answer": Param(
         0.61, 0, 1, "share",
         "share of offences the victim is ready to answer the next day; the others take a "
@@ -497,7 +497,8 @@ MODEL: dict[str, Param] = {
         "judgment (Beardsley 2008: agreements that settle grievances last)"),
     "agreement_blame": Param(
         0.5, 0, 1, "share",
-        "fall of the blame put on a host state for militant attacks during an agreement",
+        "fall of the blame put on a host state for militant attacks during an agreement (and "
+        "with it of the pressure they raise, under model.blamed_pressure)",
         "judgment (the January 2024 joint statement named 'common enemies')"),
     "rivalry_blame": Param(
         1.0, 0, 10, "per rung of rivalry",
@@ -508,7 +509,8 @@ MODEL: dict[str, Param] = {
     "cooperation_blame": Param(
         0.5, 0, 1, "share",
         "fall of the blame put on a sponsor state for militant attacks while the two "
-        "cooperate on security (both at the cooperation rung)",
+        "cooperate on security (both at the cooperation rung), and with it of the pressure "
+        "they raise (model.blamed_pressure)",
         "judgment (after the January 2024 statement, Pakistan blamed 'common enemies' "
         "for the killing of nine Pakistanis in Saravan)"),
 }

@@ -248,23 +248,38 @@ def _pressure_rise(sets, blamed="claimant"):
     return (model.world.pressure[iran.index] - before) / (sensitivity * np.log1p(20)), group
 
 
-def test_pressure_from_an_attack_is_aimed_at_whom_the_victim_blames():
-    """Directed pressure (ODD §7.4): an attack raises its victim's pressure by the blame it
-    puts on a state times pressure_sensitivity × ln(1 + deaths): by the group's attribution
-    when the claimant's sponsor is blamed, fully when a state is blamed outright, not at
-    all when nobody is; switched off, by the whole of it whoever is blamed."""
+def test_an_attack_raises_pressure_as_far_as_its_victim_blames_a_state():
+    """Pressure as far as a state is blamed (ODD §7.4): an attack raises its victim's
+    pressure by the blame it puts on a state times pressure_sensitivity × ln(1 + deaths):
+    by the group's attribution when the claimant's sponsor is blamed, fully when a state is
+    blamed outright, not at all when nobody or the victim itself is; switched off, by the
+    whole of it whoever is blamed."""
     claimed, group = _pressure_rise({})
     attribution = float(group.param("attribution"))
     assert 0 < attribution < 1
     np.testing.assert_allclose(claimed, attribution, rtol=1e-5)
     np.testing.assert_allclose(_pressure_rise({}, "PAK")[0], 1.0, rtol=1e-5)
     np.testing.assert_allclose(_pressure_rise({}, None)[0], 0.0, atol=1e-7)
+    np.testing.assert_allclose(_pressure_rise({}, "IRN")[0], 0.0, atol=1e-7)  # itself
     for blamed in ("claimant", "PAK", None):
-        off, _ = _pressure_rise({"model.directed_pressure": 0}, blamed)
+        off, _ = _pressure_rise({"model.blamed_pressure": 0}, blamed)
         np.testing.assert_allclose(off, 1.0, rtol=1e-5)
 
 
-def test_directed_pressure_shortens_the_flagships_stand_off():
+def test_an_agreement_damps_the_pressure_an_attack_raises_as_it_damps_the_blame():
+    model = CrisisModel(runs.resolve(FLAGSHIP), 2, 1)
+    model.step()                                   # the first day: today's draws exist
+    iran, pakistan = model.state("IRN"), model.state("PAK")
+    group = next(g for g in model.groups if g.sponsor is pakistan and iran in g.targets)
+    model.world.agreed_until[iran.index, pakistan.index] = [-1, 10_000]
+    before = model.world.pressure[iran.index].copy()
+    model.attack(group, iran, None, np.float64(20))
+    rise = model.world.pressure[iran.index] - before
+    damping = model.params["model.agreement_blame"]
+    assert rise[1] == pytest.approx(rise[0] * (1 - damping), rel=1e-5) and rise[0] > 0
+
+
+def test_blamed_pressure_shortens_the_flagships_stand_off():
     """The flagship's Baloch insurgency kills on in Pakistan after the branch; aimed only as
     far as Iran is blamed, its pressure no longer holds the pair at posture, so the
     militarized phase ends within three weeks in more futures (2,000 replicates each: the
@@ -273,7 +288,7 @@ def test_directed_pressure_shortens_the_flagships_stand_off():
         end = sim.run(FLAGSHIP, 2000, 1, set=sets).to_pandas()["days_to_militarized_end"]
         return float((end <= 21).fillna(False).mean())
 
-    assert within_three_weeks({}) - within_three_weeks({"model.directed_pressure": 0}) > 0.064
+    assert within_three_weeks({}) - within_three_weeks({"model.blamed_pressure": 0}) > 0.064
 
 
 def test_wars_still_happen_where_fighting_is_hot(duel):

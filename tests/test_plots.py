@@ -224,7 +224,7 @@ def test_a_saved_run_is_drawn_from_its_own_copy_of_the_scenario(tmp_path, monkey
 def test_a_story_draws_no_label_over_another(replicate):
     """Deaths on both sides on one day, or attacks on nearby days, put their labels at one
     place. Replicates 5, 8 and 41 drew them over each other before the fix; since pressure
-    from attacks is directed (docs/ODD.md §7.4) the futures differ, and these are the
+    from attacks is scaled by blame (docs/ODD.md §7.4) the futures differ, and these are the
     stories among the first 60 that crowd the most labels closest together (0: 12 labels,
     centres 8 px apart; 6 and 38: 7, 15 px)."""
     import itertools
