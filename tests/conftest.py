@@ -14,6 +14,7 @@ outputs, tests/test_calibration.py)."""
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "iran_pakistan_2024.toml"
+KARGIL = ROOT / "scenarios" / "history" / "kargil_1999.toml"
 GENERIC = ROOT / "scenarios" / "teaching" / "generic_rivalry.toml"
 
 MINIMAL = """\

@@ -13,9 +13,7 @@ from sim.model import Block, CrisisModel
 from sim.outcomes import NO_DAY, WAR
 from sim.parameters import KINDS
 
-from .conftest import FLAGSHIP, ROOT
-
-KARGIL = ROOT / "scenarios" / "history" / "kargil_1999.toml"
+from .conftest import FLAGSHIP, KARGIL
 
 STRIKES = """
 [[event]]

@@ -5,7 +5,16 @@ calibration's prior, ``experiments/calibration.toml``; β's 1-5 from parameter-s
 else the range of docs/ODD.md §8. At 2,000 replicates a neighbour difference has a
 Monte-Carlo standard error below 0.016, so a jump of 0.10 is more than six of them. The
 same grids run again with the shipped posterior for the parameters not swept, the defaults a
-user gets. Slow: about 30 parameters × 10 runs, twice (``make test-slow``)."""
+user gets.
+
+The flagship's P(war) is now small almost everywhere, so its grids could hardly fail. Kargil
+1999, where war has a real chance (0.015 with the posterior, 0.16 at the point defaults),
+runs the same grids and asks what a cliff is: a jump that stays when one looks closer.
+Where two neighbours differ by more than 10 points, the interval between them is refined
+tenfold, and no step of the finer grid may exceed 10 points. A steep but smooth slope
+passes (its steps shrink about tenfold); a discontinuity does not.
+
+Slow: about 34 parameters × 10 runs, four times (``make test-slow``)."""
 
 import numpy as np
 import pytest
@@ -15,7 +24,7 @@ from sim import calibration
 from sim.parameters import KINDS, MODEL
 from sim.policies import QuantalResponse
 
-from .conftest import FLAGSHIP, ROOT
+from .conftest import FLAGSHIP, KARGIL, ROOT
 
 BEHAVIOURAL_STATE = ("hawkishness", "inertia", "restraint", "force_cost",
                      "nuclear_deterrence", "economic_strain", "pressure_sensitivity",
@@ -42,6 +51,28 @@ GRID = [(f"actor.*.{name}", KINDS["state"][name]) for name in BEHAVIOURAL_STATE]
 GRID += [(f"model.{name}", MODEL[name]) for name in BEHAVIOURAL_MODEL]
 GRID += [("actor.*.beta", QuantalResponse.parameters["beta"])]
 
+BOUND = 0.10
+"""The largest step of P(war) allowed between neighbouring grid values."""
+
+
+def values(path, spec, low=None, high=None, points=10):
+    """The grid over [low, high] (the documented range by default): geometric when the range
+    spans more than two orders of magnitude from above 0 (the half-lives and the days to
+    prepare or keep an agreement, 1-3,650 days, whose effects go with their logarithm: a
+    linear grid steps from 1 day to 406 at once), linear otherwise; whole numbers for an
+    integer parameter."""
+    if low is None:
+        low, high = DEFENSIBLE.get(path, (spec.low, spec.high))
+    grid = (np.geomspace(low, high, points) if low > 0 and high >= 100 * low
+            else np.linspace(low, high, points))
+    return np.unique(np.round(grid)) if spec.integer else grid
+
+
+def p_war(case, path, grid):
+    """P(war) of the case at each grid value of the parameter, 2,000 replicates a point."""
+    return np.array([sim.run(case, 2000, 1, set={path: float(v)}).p_war.p for v in grid])
+
+
 KNOWN_CLIFFS: dict[str, str] = {}
 """Where the model still has a cliff at the point defaults (a strict expected failure, with
 what it measured): none since a militant attack raises pressure only as far as its victim
@@ -64,15 +95,11 @@ def test_p_war_has_no_cliff_over_the_documented_range(path, spec):
 
 
 def assert_no_cliff(path, spec):
-    """P(war) of the flagship over the parameter's 10-point grid, 2,000 replicates a point:
-    no step between neighbours above 0.10."""
-    low, high = DEFENSIBLE.get(path, (spec.low, spec.high))
-    values = np.linspace(low, high, 10)
-    if spec.integer:
-        values = np.round(values)
-    p = [sim.run(FLAGSHIP, 2000, 1, set={path: float(v)}).p_war.p for v in values]
-    assert max(abs(np.diff(p))) <= 0.10, list(zip(values.round(3), np.round(p, 4),
-                                                    strict=True))
+    """P(war) of the flagship over the parameter's 10-point grid: no step between neighbours
+    above 0.10."""
+    grid = values(path, spec)
+    p = p_war(FLAGSHIP, path, grid)
+    assert max(abs(np.diff(p))) <= BOUND, list(zip(grid.round(3), p.round(4), strict=True))
 
 
 KNOWN_CLIFFS_POSTERIOR: dict[str, str] = {}
@@ -91,3 +118,27 @@ def test_p_war_has_no_cliff_with_the_shipped_posterior(path, spec, shipped_poste
     the flagship's P(war) moves by at most 10 points between neighbours, hawkishness
     included (docs/validation.md, "A hawkishness drawn per future")."""
     assert_no_cliff(path, spec)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("path", "spec"), grid({}))
+def test_kargil_p_war_has_no_cliff(path, spec):
+    assert_no_jump(path, spec)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("path", "spec"), grid({}))
+def test_kargil_p_war_has_no_cliff_with_the_shipped_posterior(path, spec, shipped_posterior):
+    assert_no_jump(path, spec)
+
+
+def assert_no_jump(path, spec):
+    """Kargil's P(war) over the parameter's 10-point grid, each step above 0.10 refined
+    tenfold: no step of the refined grid above 0.10."""
+    grid = values(path, spec)
+    p = p_war(KARGIL, path, grid)
+    for i in np.flatnonzero(abs(np.diff(p)) > BOUND):
+        finer = values(path, spec, grid[i], grid[i + 1], 11)
+        q = p_war(KARGIL, path, finer)
+        assert max(abs(np.diff(q))) <= BOUND, list(zip(finer.round(3), q.round(4),
+                                                         strict=True))
