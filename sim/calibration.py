@@ -397,7 +397,7 @@ class Scale:
 
     @classmethod
     def of(cls, names: Sequence[str]) -> Scale:
-        return cls(np.array([n.startswith(("median_dur", "q75_dur")) for n in names]))
+        return cls(np.array([targets.is_duration(n) for n in names]))
 
     def forward(self, m: np.ndarray) -> np.ndarray:
         m = np.asarray(m, float)

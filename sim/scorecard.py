@@ -106,7 +106,7 @@ class MidCheck:
                  f"{self.simulated:,} simulated disputes)", "",
                  f"{'moment':32s}{'MID 5.0 (SE)':>18s}{'simulated (SE)':>20s}{'z':>9s}"]
         for name, row in self.comparison.table.iterrows():
-            digits = 1 if "dur" in name else 3
+            digits = 1 if targets.is_duration(name) else 3
             lines.append(f"{name:32s}{_value(row.observed, row.observed_se, digits):>18s}"
                          f"{_value(row.simulated, row.simulated_se, digits):>20s}{row.z:9.1f}")
         c = self.comparison

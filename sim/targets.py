@@ -3,7 +3,7 @@
 Every moment is a :class:`Share` (k of n, binomial standard error, Wilson interval) or a
 :class:`Quantiles` (q10, q25, median, q75, q90 and mean, each with a bootstrap standard
 error). :func:`core_moments` turns any table of disputes — the observed one from
-:func:`sim.record.disputes` or one built from simulated disputes — into the 15-moment core
+:func:`sim.record.disputes` or one built from simulated disputes — into the 16-moment core
 vector, so the observed and the simulated moments come from the same code;
 :func:`core_covariance` is its joint bootstrap covariance (disputes resampled together).
 :func:`mid_targets` gathers everything in sections (a)-(e) and (g) of the reference.
@@ -40,9 +40,20 @@ CORE_NAMES = ("share_display", "share_force", "share_war", "recip_given_force",
               "median_dur_force", "q75_dur_force", "median_dur_display",
               "recip_given_force_landcontig", "recip_given_force_nonland",
               "war_given_force_landcontig", "war_given_force_nonland",
-              "recip_given_force_joint_nuclear")
+              "recip_given_force_joint_nuclear", "short_given_recip_force")
 """The core vector. ``share_force`` is the share at hostility level 4 exactly; every
-``..._given_force`` conditions on hostility 4 or 5 (force used, war included)."""
+``..._given_force`` conditions on hostility 4 or 5 (force used, war included).
+``short_given_recip_force`` is the share of reciprocated disputes of force (both sides used
+force) that lasted 21 days or less: how often an exchange of blows ends within three weeks
+(issue 11's test of the limited crises, put to the whole record)."""
+
+SHORT_DAYS = 21
+"""The longest dispute ``short_given_recip_force`` counts as over quickly: three weeks."""
+
+
+def is_duration(name: str) -> bool:
+    """Whether core moment ``name`` is a duration in days (else a share)."""
+    return name.startswith(("median_dur", "q75_dur"))
 
 
 # --------------------------------------------------------------------------- estimates
@@ -172,6 +183,7 @@ def _core(hostlev: np.ndarray, duration: np.ndarray, fatality: np.ndarray,
         ratio(reciprocated, force & land), ratio(reciprocated, force & ~land),
         ratio(war, force & land), ratio(war, force & ~land),
         ratio(reciprocated, force & joint_nuclear),
+        ratio(duration <= SHORT_DAYS, recip_force),
     ])
 
 
@@ -198,7 +210,7 @@ def core_moments(table: pd.DataFrame) -> dict[str, float]:
 
 
 def core_bootstrap(table: pd.DataFrame, n_boot: int = 2000, seed: int = SEED) -> np.ndarray:
-    """``n_boot`` x 15 core vectors of disputes resampled with replacement (seeded)."""
+    """``n_boot`` x 16 core vectors of disputes resampled with replacement (seeded)."""
     arrays = _core_arrays(table)
     rng = np.random.default_rng(seed)
     n = len(table)
@@ -207,7 +219,7 @@ def core_bootstrap(table: pd.DataFrame, n_boot: int = 2000, seed: int = SEED) ->
 
 
 def core_covariance(table: pd.DataFrame, n_boot: int = 2000, seed: int = SEED) -> np.ndarray:
-    """The joint bootstrap covariance (15 x 15, CORE_NAMES order) of :func:`core_moments`."""
+    """The joint bootstrap covariance (16 x 16, CORE_NAMES order) of :func:`core_moments`."""
     return np.cov(core_bootstrap(table, n_boot, seed), rowvar=False)
 
 
