@@ -263,14 +263,25 @@ class IcbBacktest:
         return {LABELS[name]: scores.reliability(f.p_war, self.war, bins=10)
                 for name, f in self.forecasts.items()}
 
+    def discrimination(self, forecaster: str) -> scores.Discrimination | None:
+        """How well ``forecaster``'s P(war) ranks the wars above the other crises (the area
+        under the ROC curve); None for the base rate, which ranks nothing (left out one
+        crisis at a time, it is lower for every war by construction)."""
+        if forecaster == "base_rate":
+            return None
+        return scores.discrimination(self.forecasts[forecaster].p_war, self.war)
+
     def as_dict(self) -> dict[str, Any]:
         means = {name: {k: float(np.mean(v)) for k, v in self.losses(name).items()}
                  for name in self.forecasts}
+        auc = {name: self.discrimination(name) for name in self.forecasts}
         return {
             "replicates": self.replicates, "seed": self.seed, "files": list(self.files),
             "crises": len(self.onset), "wars": int(self.war.sum()),
             "excluded": self.excluded["reason"].value_counts().to_dict(),
             "mean_scores": means,
+            "mean_p_war": {name: float(np.mean(f.p_war)) for name, f in self.forecasts.items()},
+            "auc": {name: a.as_dict() for name, a in auc.items() if a is not None},
             "skill": {f"{a}_vs_{b}": {k: v.as_dict() for k, v in self.skill(a, b).items()}
                       for a, b in self.pairs},
             "by_stratum": {f"{a}_vs_{b}": {s: {k: v.as_dict() for k, v in d.items()}
@@ -295,6 +306,13 @@ class IcbBacktest:
         for name in self.forecasts:
             m = {k: float(np.mean(v)) for k, v in self.losses(name).items()}
             lines.append(f"{LABELS[name]:32s}{m['brier']:9.4f}{m['log']:9.4f}{m['rps']:9.4f}")
+        lines += ["", f"{'P(war): level and ranking':38s}{'mean':>6s}   AUC, 95% interval "
+                  f"(0.5: no better than chance)",
+                  f"{'  the record (war rate)':38s}{self.war.mean():6.3f}"]
+        for name, f in self.forecasts.items():
+            auc = self.discrimination(name)
+            lines.append(f"{'  ' + LABELS[name]:38s}{np.mean(f.p_war):6.3f}   "
+                         + (str(auc) if auc is not None else "- (ranks nothing)"))
         lines += ["", "skill score = 1 - mean loss / reference mean loss (> 0: better than the "
                   "reference); paired bootstrap 95% interval over crises"]
         for a, b in self.pairs:

@@ -12,7 +12,9 @@ plotting):
   :class:`ProportionalOdds`);
 - :func:`skill` (and :func:`skill_by_stratum`): one minus the ratio of mean losses, with a
   paired bootstrap 95% interval over cases;
-- :func:`reliability`: the table behind a reliability diagram;
+- :func:`reliability`: the table behind a reliability diagram, and :func:`discrimination`
+  (the area under the ROC curve): whether a forecast ranks the events above the others,
+  whatever its level;
 - :func:`compare_moments`: target moments beside simulated ones, z-scores and one joint
   (Mahalanobis) distance.
 
@@ -501,6 +503,53 @@ def skill_by_stratum(model_loss: Any, reference_loss: Any, strata: Any, n_boot: 
 
 
 # --------------------------------------------------------------------------- reliability
+
+
+@dataclass(frozen=True)
+class Discrimination:
+    """The area under the ROC curve of a forecast (``value``): the chance that a case with
+    the event gets a higher probability than one without (ties count half; 0.5 is no better
+    than chance), with its 95% interval (Hanley & McNeil 1982) and the counts."""
+
+    value: float
+    low: float
+    high: float
+    events: int
+    non_events: int
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+def discrimination(p: Any, y: Any) -> Discrimination:
+    r"""Area under the ROC curve of probabilities ``p`` for events ``y`` (the Mann-Whitney
+    statistic over events × non-events, ties half), with the Hanley-McNeil standard error
+
+    .. math::
+
+        SE^2 = [A(1-A) + (n_1-1)(Q_1-A^2) + (n_0-1)(Q_2-A^2)] / (n_1 n_0),
+        \quad Q_1 = A/(2-A),\ Q_2 = 2A^2/(1+A)
+
+    and A ± 1.96 SE clipped to [0, 1]. NaN when either class is empty.
+
+    Hanley, J. A. & McNeil, B. J. (1982). The meaning and use of the area under a receiver
+    operating characteristic (ROC) curve. *Radiology* 143(1): 29-36.
+    """
+    p = _probabilities(p)
+    y = _events(y, len(p)).astype(bool)
+    events, others = p[y], p[~y]
+    n1, n0 = len(events), len(others)
+    if not (n1 and n0):
+        return Discrimination(math.nan, math.nan, math.nan, n1, n0)
+    a = float(stats.mannwhitneyu(events, others).statistic) / (n1 * n0)
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    se = math.sqrt(max(a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a), 0)
+                   / (n1 * n0))
+    z = stats.norm.ppf(0.975)
+    return Discrimination(a, max(a - z * se, 0.0), min(a + z * se, 1.0), n1, n0)
 
 
 def reliability(p: Any, y: Any, bins: int = 10, strategy: str = "quantile") -> pd.DataFrame:

@@ -84,6 +84,26 @@ def test_icb_backtest_scores_model_and_baselines(small):
     assert skill.value == pytest.approx(expected) and skill.low <= skill.value <= skill.high
 
 
+def test_icb_backtest_reports_the_level_and_ranking_of_p_war(small):
+    """Beside the scores, each forecaster's mean P(war) against the war rate, and how well
+    it ranks the wars (the area under the ROC curve), except the base rate's, which ranks
+    nothing."""
+    table = small.as_dict()
+    for name, f in small.forecasts.items():
+        assert table["mean_p_war"][name] == pytest.approx(f.p_war.mean())
+    assert set(table["auc"]) == {"model", "baseline"}
+    assert table["auc"]["model"] == scores.discrimination(small.forecasts["model"].p_war,
+                                                          small.war).as_dict()
+    text = str(small)
+    rows = {line.split("  ")[1]: line.split() for line in text.splitlines()
+            if line.startswith("  ") and line.split("  ")[1] in ("the record (war rate)",
+                                                                "model")}
+    assert rows["the record (war rate)"][-1] == f"{small.war.mean():.3f}"
+    assert rows["model"][1:3] == [f"{small.forecasts['model'].p_war.mean():.3f}",
+                                  f"{table['auc']['model']['value']:.3f}"]
+    assert "- (ranks nothing)" in text
+
+
 def test_model_forecast_is_its_replicates_share(small):
     run_p = small.forecasts["model"].p_war
     table = small.as_dict()["crisis_forecasts"]

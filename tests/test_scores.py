@@ -446,3 +446,34 @@ def test_moment_comparison_figure_lists_every_moment():
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "record (target), 95% interval" in legend and "simulated, 95% interval" in legend
     assert ax.get_xlim()[1] > 9.0  # the far-off moment is on the chart
+
+
+# --------------------------------------------------------------------------- discrimination
+
+
+def test_discrimination_is_the_area_under_the_roc_curve():
+    rng = np.random.default_rng(21)
+    p = np.round(rng.random(400), 1)  # many ties: they count half
+    y = rng.random(400) < p
+    assert scores.discrimination(p, y).value == pytest.approx(metrics.roc_auc_score(y, p))
+    assert scores.discrimination([0.1, 0.2, 0.3], [0, 1, 1]).value == 1
+    assert scores.discrimination([0.1, 0.2, 0.3], [1, 1, 0]).value == 0
+    assert scores.discrimination([0.3] * 4, [0, 1, 0, 1]).value == 0.5
+    empty = scores.discrimination([0.1, 0.2], [0, 0])
+    assert math.isnan(empty.value) and (empty.events, empty.non_events) == (0, 2)
+
+
+def test_discrimination_interval_coverage():
+    """300 replications of 33 events and 202 others (the ICB scorecard's counts), scores
+    binormal with a known area Φ(d/√2) = 0.714; the number of 95% intervals covering it
+    must lie in the central 99.9% of Binomial(300, 0.95)."""
+    rng = np.random.default_rng(22)
+    d = math.sqrt(2) * stats.norm.ppf(0.714)
+    covered, reps = 0, 300
+    for _ in range(reps):
+        x = np.concatenate([rng.normal(d, 1, 33), rng.normal(0, 1, 202)])
+        y = np.r_[np.ones(33), np.zeros(202)]
+        a = scores.discrimination(stats.norm.cdf(x), y)
+        covered += a.low <= 0.714 <= a.high
+    low, high = stats.binom.ppf([0.0005, 0.9995], reps, 0.95)
+    assert low <= covered <= high, covered
