@@ -273,6 +273,14 @@ def saturate(x: np.ndarray, cap: Any) -> np.ndarray:
     return np.where(cap > 0, capped, 0).astype(np.float32)
 
 
+def switch(flag: Any, on: Any, off: Any) -> Any:
+    """``on`` where the flag parameter ``flag`` is set, ``off`` where it is not: decided once
+    when the flag is one number, replicate by replicate when it is drawn per replicate."""
+    if np.ndim(flag) == 0:
+        return on if flag else off
+    return np.where(np.asarray(flag) > 0, on, off)
+
+
 def _all(index: np.ndarray | None) -> Any:
     return slice(None) if index is None else index
 
@@ -374,10 +382,8 @@ class Situation:
         Under an agreement, the pair's pre-crisis stance instead."""
         push = self.rel.push
         params = self.model.params
-        rally = saturate(self.pressure, params["model.rally_cap"])
-        ceiling = params["model.rally_ceiling"]
-        if not (np.ndim(ceiling) == 0 and ceiling):  # off: the push is the whole pressure
-            rally = np.where(ceiling > 0, rally, self.pressure)
+        rally = switch(params["model.rally_ceiling"],  # off: the push is the whole pressure
+                       saturate(self.pressure, params["model.rally_cap"]), self.pressure)
         tau = rally + self.rival
         if not (isinstance(push, float) and push == 0):
             tau += push

@@ -36,6 +36,7 @@ from sim.agents import (
     StateActor,
     forget,
     power_law_deaths,
+    switch,
     take,
 )
 from sim.ladder import FORCE, MILITARIZED, Rung
@@ -536,11 +537,7 @@ class CrisisModel(mesa.Model):
         felt: Any = 0.0  # blamed on no state but the target itself: it rouses none
         if host is not None and host is not target:
             blame = felt = self.blame(target, host, blame)
-        scaled = self.params["model.blamed_pressure"]  # off: every salient death in full
-        if np.ndim(scaled):
-            felt = np.where(scaled > 0, felt, 1.0)
-        elif not scaled:
-            felt = 1.0
+        felt = switch(self.params["model.blamed_pressure"], felt, 1.0)  # off: every death in full
         target.suffer(index, deaths, culprit=host, blame=blame, felt=felt)
 
     def blame(self, victim: StateActor, host: StateActor, attribution: Any) -> Any:

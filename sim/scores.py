@@ -426,19 +426,25 @@ def baseline_distribution(X: pd.DataFrame, levels: Any, K: int, folds: int = 10,
 
 
 @dataclass(frozen=True)
-class Skill:
-    """Skill of a forecaster against a reference: ``1 − model_mean / reference_mean`` (1 is
-    perfect, 0 no better than the reference, negative worse), with its 95% interval."""
+class Estimate:
+    """An estimate (``value``) with its 95% interval; subclasses add what it was made of."""
 
     value: float
     low: float
     high: float
-    n: int
-    model_mean: float
-    reference_mean: float
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Skill(Estimate):
+    """Skill of a forecaster against a reference: ``1 − model_mean / reference_mean`` (1 is
+    perfect, 0 no better than the reference, negative worse), with its 95% interval."""
+
+    n: int
+    model_mean: float
+    reference_mean: float
 
     def __str__(self) -> str:
         return f"{self.value:+.3f} [{self.low:+.3f}, {self.high:+.3f}] (n={self.n})"
@@ -506,19 +512,13 @@ def skill_by_stratum(model_loss: Any, reference_loss: Any, strata: Any, n_boot: 
 
 
 @dataclass(frozen=True)
-class Discrimination:
+class Discrimination(Estimate):
     """The area under the ROC curve of a forecast (``value``): the chance that a case with
     the event gets a higher probability than one without (ties count half; 0.5 is no better
     than chance), with its 95% interval (Hanley & McNeil 1982) and the counts."""
 
-    value: float
-    low: float
-    high: float
     events: int
     non_events: int
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
 
     def __str__(self) -> str:
         return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
