@@ -4,8 +4,8 @@
 
 Writes docs/figures/*.png from fresh runs (seed 1): the flagship's fan chart and outcome
 bars, the Goldstein series of the backtest, the Sobol sensitivity of the flagship (a sweep of
-about 15 s on 2 workers), and the scenario discovery of experiments/paths_to_war.toml (a sweep
-of about a minute).
+about 50 s on 2 workers), and the scenario discovery of experiments/paths_to_war.toml (a sweep
+of about 20 s).
 """
 
 from __future__ import annotations

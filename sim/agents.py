@@ -56,6 +56,10 @@ class Relation:
     """Parameter paths of the interceptions the rival's defenders make of the strikes."""
     joined: list[str] = field(default_factory=list)
     """Parameter paths of the strikes the actor's supporters add to its own."""
+    distant: bool = False
+    """Whether the two share no land border (the dyad's ``contiguity`` is water or none)."""
+    territorial: bool = False
+    """Whether the pair disputes territory (the dyad's ``issue``): a standing claim."""
     planned: np.ndarray | None = field(default=None, repr=False)
     prepare_u: np.ndarray | None = field(default=None, repr=False)
 
@@ -66,8 +70,12 @@ class Relation:
     @cached_property
     def push(self) -> Any:
         """The standing push on the desired rung: hawkishness (the state's in this future,
-        drawn per replicate with ``model.hawkishness_spread``) and rivalry."""
+        drawn per replicate with ``model.hawkishness_spread``), rivalry, and a territorial
+        claim when the pair disputes territory (``model.territorial_claim``, docs/ODD.md
+        §7.13)."""
         push = self.actor.param("hawkishness") + self.rivalry
+        if self.territorial:
+            push = push + self.actor.model.params["model.territorial_claim"]
         return float(push) if np.ndim(push) == 0 else push.astype(np.float32)
 
     @cached_property
@@ -78,6 +86,16 @@ class Relation:
         if np.ndim(total) == 0:
             return rival / total if total > 0 else 0.5
         return np.where(total > 0, rival / np.where(total > 0, total, 1), 0.5)
+
+    @cached_property
+    def balance(self) -> Any:
+        """The balance of capability's factor of the cost of force, 1 − θ + 2θ · s, with s
+        the rival's share of the pair's capability and θ = ``model.balance_weight``
+        (docs/ODD.md §7.13): at θ = 1 force is nearly free against a much weaker rival and
+        up to twice as dear against a much stronger one; at θ = 0 the balance does not
+        matter."""
+        weight = self.actor.model.params["model.balance_weight"]
+        return 1 - weight + 2 * weight * self.rival_share
 
 
 class ScenarioAgent(mesa.Agent):
@@ -430,17 +448,28 @@ class Situation:
 
     @property
     def force_cost(self) -> Any:
-        """F: the cost of each rung of force, scaled by the rival's share of capability,
-        raised in an election's run-up and by the state's own battle dead (casualty
-        aversion)."""
+        """F: the cost of each rung of force, scaled by the balance of capability
+        (:attr:`Relation.balance`), raised in an election's run-up and by the state's own
+        battle dead (casualty aversion)."""
         campaign = self.model.campaign[self.actor.index, self.model.day]
         election = 1 + self.param("election_restraint") * campaign
-        cost = self.param("force_cost") * 2 * self.rel.rival_share * election
+        cost = self.param("force_cost") * self.rel.balance * election
         aversion = self.param("casualty_aversion")
         if np.ndim(aversion) or aversion:  # decided by the parameter, never by other
             dead = self.model.world.dead[self.actor.index]  # replicates' state
             cost = cost * (1 + aversion * np.log1p(dead))
         return cost
+
+    @property
+    def military_cost(self) -> Any:
+        """M: the extra cost of each military rung (posture and above) against a rival
+        beyond a land border, δ · c, for a state that is not a major power (the
+        loss-of-strength gradient: a posture kept far from home costs more, except to a
+        power with global reach; docs/ODD.md §7.13)."""
+        if not self.rel.distant:
+            return 0.0
+        reach = 1 - self.param("major_power")
+        return self.model.params["model.distance_cost"] * self.escalation_cost * reach
 
     @property
     def clashes_cost(self) -> Any:

@@ -311,6 +311,7 @@ class CrisisModel(mesa.Model):
                     policy=policies.get(actor.spec.policy)(self.replicates),
                     rivalry=dyad.rivalry, baseline=baseline(dyad.initial[i]) if
                     dyad.baseline is None else dyad.baseline[i],
+                    distant=dyad.distant, territorial=dyad.territorial,
                     script=script, recorded_deaths=deaths, drawn_deaths={
                         self.crisis.day(e.date): [] for e in self.crisis.events
                         if e.kind == "action" and e.uncertain and e.actor == x

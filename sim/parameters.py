@@ -213,10 +213,19 @@ STATE: dict[str, Param] = {
     "capability": Param(
         0.01, 0, 1, "CINC share",
         "Composite Index of National Capability; scales the cost of using force against a "
-        "rival by the rival's share of the pair's capabilities",
+        "rival by the rival's share of the pair's capabilities, as far as balance_weight "
+        "says",
         "COW National Material Capabilities v6.0 (2016 values)"),
     "nuclear": Param(
         0, 0, 1, "flag", "whether the state has nuclear weapons", "scenario facts", flag=True),
+    "major_power": Param(
+        0, 0, 1, "flag",
+        "whether the state is a major power, which projects force at any distance: the cost "
+        "of military rungs beyond a land border (model.distance_cost) does not bind it",
+        "COW major powers (2016); judgment, after the politically relevant dyads of Maoz & "
+        "Russett 1993 and Lemke & Reed 2001 (neighbours, or a major power and any state; "
+        "Lemke 1995 would discount a major power's reach too) and MID 5.0 (docs/ODD.md "
+        "§7.13)", flag=True),
     "hawkishness": Param(
         0.0, -5, 5, RUNGS,
         "how far above the rival's rung the state wants to stand, other things equal",
@@ -239,8 +248,8 @@ STATE: dict[str, Param] = {
     "force_cost": Param(
         1.5, 0, 20, UTILITY,
         "extra cost of each rung of force (1 at limited strike, 2 at clashes, 3 at war) "
-        "against a rival of equal capability; scaled by 2 × the rival's share of the pair's "
-        "capability",
+        "against a rival of equal capability; scaled by 1 − θ + 2θ × the rival's share of the "
+        "pair's capability (θ = balance_weight)",
         "calibrated to MID base rates in the generic rivalry (docs/ODD.md §9)"),
     "nuclear_deterrence": Param(
         Distribution("uniform", (0.0, 4.0)), 0, 20, UTILITY,
@@ -374,6 +383,33 @@ MODEL: dict[str, Param] = {
         7.0, 1, 365, DAYS,
         "consecutive days both sides must stay at their pre-crisis stance or better",
         "model definition", integer=True),
+    "balance_weight": Param(
+        1.0, 0, 1, "weight",
+        "weight θ of the balance of capability in the cost of force: F carries "
+        "1 − θ + 2θ × the rival's share of the pair's capability; 1 makes force nearly free "
+        "against a much weaker rival and up to twice as dear against a much stronger one, 0 "
+        "makes it cost force_cost whoever the rival (the switch off)",
+        "judgment: power sets the chance of winning (Bueno de Mesquita 1981; Fearon 1995), "
+        "read here as a cheaper use of force for the stronger side; fitted to MID 5.0, where "
+        "war and reciprocation given force hardly vary with the balance "
+        "(docs/calibration.md)"),
+    "distance_cost": Param(
+        1.0, 0, 20, "relative rise",
+        "extra cost of each military rung (posture and above) against a rival that shares no "
+        "land border with the state (the dyad's contiguity water or none), for a state that "
+        "is not a major power, as a multiple of the daily cost of a rung of hostility: M = "
+        "this × c per rung from posture up; 0 switches it off",
+        "Boulding 1962, Bueno de Mesquita 1981 (power is lost over distance; a land border "
+        "is a rough stand-in); Bremer 1992, Diehl 1985 (contiguity the strongest correlate "
+        "of war); magnitude fitted to MID 5.0 (docs/calibration.md)"),
+    "territorial_claim": Param(
+        0.5, 0, 5, "rungs",
+        "standing push on both sides' desired rung toward each other when the pair disputes "
+        "territory (the dyad's issue): each holds its ground on the claim; 0 switches it off",
+        "Vasquez & Henehan 2001, Senese & Vasquez 2008, Hensel et al. 2008, Huth 1996 "
+        "(territorial disputes are the most salient and escalate most); point default "
+        "judgment (as the population's rivalry, half a rung), fitted to MID 5.0 "
+        "(docs/calibration.md)"),
     "force_lethality": Param(
         0.22, 0, 1, "share", "share of days of force (strikes, clashes) that kill anyone",
         "MIDI 4.3, 1992-2010: 22% of use-of-force incidents are lethal"),

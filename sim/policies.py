@@ -49,7 +49,7 @@ class Situation(Protocol):
     own: np.ndarray            # own rung toward the rival
     rival: np.ndarray          # the rival's rung toward us
     script: np.ndarray         # the rung the historical record gives for today
-    desired: np.ndarray        # τ: rival + hawkishness + rivalry + pressure + grievance (to L)
+    desired: np.ndarray        # τ: rival + hawkishness + rivalry + claim + pressure + grievance
     pressure: np.ndarray       # domestic pressure (rungs)
     grievance: np.ndarray      # grievance toward this rival: harm suffered minus harm done
     retaliation: np.ndarray    # G, the grievance still to answer (its positive part)
@@ -59,6 +59,7 @@ class Situation(Protocol):
     inertia: Any               # a, weight of the cost of changing stance
     escalation_cost: Any       # c, daily cost of each rung above normal
     force_cost: Any            # F, extra cost of each rung from limited strike up
+    military_cost: Any         # M, extra cost of each military rung (posture up) far from home
     clashes_cost: Any          # N - V: nuclear deterrence less the value of holding ground
     stepdown_bonus: Any        # b, mediation's reward per rung stepped down
     escalation_penalty: Any    # m, manipulative mediation's charge per rung stepped up
@@ -164,17 +165,18 @@ class QuantalResponse(Policy):
     .. math::
 
         U(k) = -w\,(k-\tau)^2 - a\,(k-r)^2 - c\,\max(0, k-1) - F\,\max(0, k-4)
-               - N\,[k \ge 6] + G\,[k \ge L] + b\,\max(0, r-k) - m\,\max(0, k-r)
-           - A\,[k < 4] - S\,\max(0, \min(k, 4) - b_0)
+               - M\,\max(0, k-3) - N\,[k \ge 6] + G\,[k \ge L] + b\,\max(0, r-k)
+               - m\,\max(0, k-r) - A\,[k < 4] - S\,\max(0, \min(k, 4) - b_0)
 
     with τ the desired rung (the rival's rung pushed up by hawkishness — the state's in
-    this future, h + hawkishness_spread · z, its private type — rivalry, domestic
-    pressure, and grievance up to the rung L of the offence), G the grievance still to be
-    answered, which answering in kind at rung L or above would settle, r the state's
-    current rung, w the weight of reciprocity, a
+    this future, h + hawkishness_spread · z, its private type — rivalry, a territorial
+    claim, domestic pressure, and grievance up to the rung L of the offence), G the
+    grievance still to be answered, which answering in kind at rung L or above would
+    settle, r the state's current rung, w the weight of reciprocity, a
     inertia (the cost of changing stance, which damps the echo of pure reciprocity), c the
     daily cost of each rung of hostility above normal relations, F the extra cost of each
-    rung of force (rising with the state's own dead), N nuclear deterrence less the value of
+    rung of force (rising with the state's own dead), M the extra cost of each military
+    rung against a rival beyond a land border, N nuclear deterrence less the value of
     holding ground (a revisionist aim), G scaled by the leadership's private resolve and
     available once an answer is prepared,
     b mediation's reward for stepping down, m a manipulative mediator's charge for
@@ -253,12 +255,12 @@ class QuantalResponse(Policy):
         return rows
 
     def _rung_terms(self, s: Situation) -> np.ndarray:
-        """-(w + a) o² - c (k-1)⁺ - F (k-4)⁺ - N [k ≥ 6], and -inf off the ladder, for each
-        offset o (rows) and replicate (columns), k = own + o. The coefficients that are the
-        same in every replicate are folded into a cached 5 × 8 table gathered by the
-        current rung; those drawn per replicate are added after."""
+        """-(w + a) o² - c (k-1)⁺ - F (k-4)⁺ - N [k ≥ 6] - M (k-3)⁺, and -inf off the
+        ladder, for each offset o (rows) and replicate (columns), k = own + o. The
+        coefficients that are the same in every replicate are folded into a cached 5 × 8
+        table gathered by the current rung; those drawn per replicate are added after."""
         coefficients = (s.reciprocity + s.inertia, s.escalation_cost, s.force_cost,
-                        s.clashes_cost)
+                        s.clashes_cost, s.military_cost)
         key = tuple(float(c) if np.ndim(c) == 0 else None for c in coefficients)
         table = self._tables.get(key)
         if table is None:
@@ -286,7 +288,8 @@ class QuantalResponse(Policy):
 
 def _can_matter(term: int, top: int) -> bool:
     """Whether term ``term`` is non-zero anywhere when the highest next rung is ``top``."""
-    return (term == 0) or top > (Rung.NORMAL, Rung.POSTURE, Rung.CLASHES - 1)[term - 1]
+    return (term == 0) or top > (Rung.NORMAL, Rung.POSTURE, Rung.CLASHES - 1,
+                                 Rung.DOWNGRADE)[term - 1]
 
 
 _NEXT = np.arange(8)[None, :] + OFFSETS[:, None]
@@ -294,7 +297,8 @@ RUNG_TERMS = tuple(t.astype(np.float32) for t in (
     np.broadcast_to(OFFSETS[:, None] ** 2, _NEXT.shape),   # (w + a) o²
     np.maximum(_NEXT - Rung.NORMAL, 0),                    # c (k - 1)⁺
     np.maximum(_NEXT - Rung.POSTURE, 0),                   # F (k - 4)⁺
-    _NEXT >= Rung.CLASHES))                                # N [k ≥ 6]
+    _NEXT >= Rung.CLASHES,                                 # N [k ≥ 6]
+    np.maximum(_NEXT - Rung.DOWNGRADE, 0)))                # M (k - 3)⁺
 """Indicator tables [offset, current rung] of the utility terms that depend on the rung."""
 OFF_LADDER = (_NEXT < LOWEST) | (_NEXT > HIGHEST)
 

@@ -12,7 +12,7 @@ built from :data:`sim.record.ONSET_FIELDS` only, through :func:`sim.record.forec
 The mapping of every onset field, and which have no counterpart in the model, is in
 ``docs/population.md``. The judgment values are named constants here.
 
-Cases of the same shape (trigger, rivalry) run packed into one model, each with its own
+Cases of the same shape (trigger and dyad) run packed into one model, each with its own
 parameter values as per-replicate overrides and its own seed block derived from the run
 seed and the case's id alone, so a case's numbers do not depend on which other cases are
 in the file (a held-back set scores the same crises the same way).
@@ -82,20 +82,23 @@ survival push a government to stand firmer; unknown or other codes give 0."""
 ISSUE_STAKE = 1.0
 """The challenger's ``stake`` (utility per day) in the issue of a dispute: what its public
 threat demands, pressed by force if the target does not yield (docs/ODD.md §7.11).
-Judgment: a day's cost of a rung of hostility."""
+Judgment: a day's cost of a rung of hostility. What a territorial issue adds is the claim
+that pushes both sides, threat or no threat (``model.territorial_claim``, §7.13)."""
 
-TERRITORIAL_STAKE = 2.0
-"""The challenger's ``stake`` when the issue is territory: a MID whose challenger sought to
-revise territory (``revtype`` 1) or an ICB crisis whose target saw a territorial threat
-(``gravcr`` 3). Judgment: twice an ordinary issue (territorial disputes escalate and recur
-more often: Vasquez & Henehan 2001; Hensel 1996)."""
+REVISION_ISSUE = {0: "none", 1: "territory", 2: "policy", 3: "regime", 4: "other"}
+"""The dyad's ``issue`` for each MID revision type of side A (``revtype``; missing: none)."""
+
+TERRITORIAL_GRAVITY = 3
+"""The ICB gravity of threat (``gravcr``) that codes a territorial threat: the crisis's
+dyad disputes territory; any other gravity codes its issue as ``other``."""
 
 MEDIATOR_LEVERAGE = 0.3
 """Leverage of the generic third party present in every case (the generic rivalry's
 value). Whether a crisis was actually mediated is an outcome and is not used."""
 
 OVERRIDDEN = ("actor.A.capability", "actor.B.capability", "actor.A.nuclear",
-              "actor.B.nuclear", "actor.B.pressure", "actor.A.stake")
+              "actor.B.nuclear", "actor.A.major_power", "actor.B.major_power",
+              "actor.B.pressure")
 """The parameters in which cases of one shape differ (per-replicate overrides)."""
 
 MODEL_REPLICATES = 100_000
@@ -120,22 +123,27 @@ class Case:
     dispute, each a way it may have started)."""
     number: int = 0
     """The dispute's or crisis's number in its dataset (MID ``dispnum``, ICB ``crisno``)."""
-    stake: float = ISSUE_STAKE
-    """The challenger's stake in the issue (:data:`ISSUE_STAKE` or
-    :data:`TERRITORIAL_STAKE`)."""
+    contiguity: str = "land"
+    """How the two are neighbours (COW Direct Contiguity: land, water up to 150 miles,
+    none)."""
+    issue: str = "none"
+    """What the pair disputes (:data:`REVISION_ISSUE`; ICB: :data:`TERRITORIAL_GRAVITY`)."""
+    major: tuple[bool, bool] = (False, False)
+    """Whether each state (challenger, target) is a COW major power."""
 
     def replicates(self, run: int) -> int:
         return max(1, round(self.share * run))
 
     @property
-    def shape(self) -> tuple[Rung, float]:
-        """What cases sharing one model must have in common."""
-        return (self.trigger, self.rivalry)
+    def shape(self) -> tuple[Rung, float, str, str]:
+        """What cases sharing one model must have in common: what the scenario's structure
+        holds (its trigger and dyad) rather than its parameters."""
+        return (self.trigger, self.rivalry, self.contiguity, self.issue)
 
     def values(self) -> tuple[float, ...]:
         """The values of :data:`OVERRIDDEN`, in order."""
-        return (*self.capability, *(float(n) for n in self.nuclear), self.pressure,
-                self.stake)
+        return (*self.capability, *(float(n) for n in self.nuclear),
+                *(float(m) for m in self.major), self.pressure)
 
     def seed(self, seed: int) -> np.random.SeedSequence:
         """This case's seed: a function of the run seed and the case id alone."""
@@ -151,7 +159,8 @@ def from_crises(crises: record.Crises) -> list[Case]:
     actor it triggered (A) the target."""
     rows = record.forecast_inputs(crises.onset, (
         "crisno", "title", "state_a", "state_b", "cinc_a", "cinc_b", "nuclear_a",
-        "nuclear_b", "trigger", "gravity", "protracted", "prior_mids"))
+        "nuclear_b", "major_a", "major_b", "trigger", "gravity", "protracted", "prior_mids",
+        "contiguity"))
     cases = []
     for r in rows.itertuples(index=False):
         history = _flag(r.protracted) or (r.prior_mids == r.prior_mids and r.prior_mids > 0)
@@ -160,15 +169,17 @@ def from_crises(crises: record.Crises) -> list[Case]:
             id=f"icb-{int(r.crisno)}", title=str(r.title), challenger=str(int(r.state_b)),
             target=str(int(r.state_a)), capability=(float(r.cinc_b), float(r.cinc_a)),
             nuclear=(_flag(r.nuclear_b), _flag(r.nuclear_a)),
+            major=(_flag(r.major_b), _flag(r.major_a)),
             trigger=TRIGGER_RUNG[int(r.trigger)],
             rivalry=RIVALRY_IF_HISTORY if history else 0.0,
-            pressure=GRAVITY_PRESSURE.get(gravity, 0.0),
-            stake=TERRITORIAL_STAKE if gravity == 3 else ISSUE_STAKE, number=int(r.crisno)))
+            pressure=GRAVITY_PRESSURE.get(gravity, 0.0), number=int(r.crisno),
+            contiguity=_contiguity(r.contiguity),
+            issue="territory" if gravity == TERRITORIAL_GRAVITY else "other"))
     return cases
 
 
-MID_ONSET = ("state_a", "state_b", "cinc_a", "cinc_b", "nuclear_a", "nuclear_b", "prior_mids",
-             "revtype")
+MID_ONSET = ("state_a", "state_b", "cinc_a", "cinc_b", "nuclear_a", "nuclear_b", "major_a",
+             "major_b", "prior_mids", "revtype", "land_contiguity", "water_150")
 """The dispute fields a MID case is built from (known when the dispute began)."""
 
 
@@ -177,18 +188,26 @@ def from_disputes(disputes: Any, starts: dict[Rung, float] | None = None) -> lis
     side A's principal originator is the challenger."""
     starts = MID_STARTS if starts is None else starts
     rows = disputes[list(MID_ONSET)]
-    territorial = (rows["revtype"] == 1).fillna(False).astype(bool)  # NA: not known to be
+    issues = rows["revtype"].map(REVISION_ISSUE).fillna("none")  # NA: no issue coded
+    contiguity = np.where(rows["land_contiguity"].fillna(False).astype(bool), "land",
+                          np.where(rows["water_150"].fillna(False).astype(bool), "water",
+                                   "none"))
     return [Case(
         id=f"mid-{int(number)}-{rung.name.lower()}", title=f"MID {int(number)}",
         challenger=str(int(r.state_a)), target=str(int(r.state_b)),
         capability=(float(r.cinc_a), float(r.cinc_b)),
-        nuclear=(_flag(r.nuclear_a), _flag(r.nuclear_b)), trigger=rung,
+        nuclear=(_flag(r.nuclear_a), _flag(r.nuclear_b)),
+        major=(_flag(r.major_a), _flag(r.major_b)), trigger=rung,
         rivalry=RIVALRY_IF_HISTORY if r.prior_mids > 0 else 0.0, pressure=0.0, share=share,
-        stake=TERRITORIAL_STAKE if land else ISSUE_STAKE,
-        number=int(number))
-        for number, r, land in zip(rows.index, rows.itertuples(index=False), territorial,
-                                   strict=True)
+        number=int(number), contiguity=str(near), issue=str(issue))
+        for number, r, issue, near in zip(rows.index, rows.itertuples(index=False), issues,
+                                          contiguity, strict=True)
         for rung, share in starts.items()]
+
+
+def _contiguity(value: Any) -> str:
+    """An ICB crisis's contiguity as the dyad codes it (unknown: none)."""
+    return value if value in ("land", "water") else "none"
 
 
 def document(case: Case, horizon: int = HORIZON) -> dict[str, Any]:
@@ -204,13 +223,14 @@ def document(case: Case, horizon: int = HORIZON) -> dict[str, Any]:
         "actor": [
             {"id": "A", "name": f"challenger (COW {case.challenger})", "kind": "state",
              "parameters": {"capability": case.capability[0], "nuclear": case.nuclear[0],
-                            "stake": case.stake}},
+                            "major_power": case.major[0], "stake": ISSUE_STAKE}},
             {"id": "B", "name": f"target (COW {case.target})", "kind": "state",
              "parameters": {"capability": case.capability[1], "nuclear": case.nuclear[1],
-                            "pressure": case.pressure}},
+                            "major_power": case.major[1], "pressure": case.pressure}},
             {"id": "THIRD", "name": "third parties", "kind": "mediator", "parties": ["A", "B"],
              "parameters": {"leverage": MEDIATOR_LEVERAGE}}],
-        "dyad": [{"actors": ["A", "B"], "initial": "normal", "rivalry": case.rivalry}],
+        "dyad": [{"actors": ["A", "B"], "initial": "normal", "rivalry": case.rivalry,
+                  "contiguity": case.contiguity, "issue": case.issue}],
         "event": [{"date": START, "kind": "action", "actor": "A", "target": "B",
                    "rung": trigger, "note": "the trigger"}],
     }
@@ -236,7 +256,7 @@ def run_cases(cases: Sequence[Case], replicates: int, seed: int, horizon: int = 
     :data:`OVERRIDDEN`; the cases must share one shape. The unit of
     work an executor runs: a pure function of its arguments."""
     if len({c.shape for c in cases}) != 1:
-        raise ValueError("cases of one model must share their trigger and rivalry")
+        raise ValueError("cases of one model must share their shape (Case.shape)")
     counts = [c.replicates(replicates) for c in cases]
     overrides = {path: np.repeat(column, counts) for path, column in
                  zip(OVERRIDDEN, zip(*(c.values() for c in cases), strict=True), strict=True)

@@ -246,9 +246,11 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
     ``state_a``, ``state_b``, ``cinc_a``, ``cinc_b``, ``capability_ratio``, ``nuclear``
     and ``nuclear_fas`` ("both"/"one"/"neither"), ``nuclear_a`` and ``nuclear_b`` (a side's
     originators hold nuclear weapons, Bleek), ``land_contiguity``, ``water_150``,
-    ``defense_pact`` (NA after the alliance data end, 2012), ``major_both``, ``prior_mids``,
+    ``defense_pact`` (NA after the alliance data end, 2012), ``major_both``, ``major_a`` and
+    ``major_b`` (a side's originators include a COW major power), ``prior_mids``,
     ``revtype`` (the principal A's first revision type: 0 none, 1 territory, 2 policy,
-    3 regime, 4 other; NA unknown), ``outcome``, ``settlement`` (NA unknown). Definitions:
+    3 regime, 4 other; NA unknown), ``territorial`` (``revtype`` 1; unknown: not),
+    ``outcome``, ``settlement`` (NA unknown). Definitions:
     the module docstring.
     """
     data = Path(data)
@@ -301,6 +303,7 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
     table["state_b"] = principal.xs(0, level="sidea")["ccode"].reindex(table.index)
     revtype = principal.xs(1, level="sidea")["revtype1"].reindex(table.index)
     table["revtype"] = revtype.where(revtype >= 0).astype("Int64")
+    table["territorial"] = (table["revtype"] == 1).fillna(False).astype(bool)
 
     for column, source in (("nuclear", "nuclear"), ("nuclear_fas", "stockpiles")):
         held = _nuclear(data, source)
@@ -318,6 +321,8 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
     big = big[(big["begin"] <= big["start"]) & (big["start"] <= big["end"])]
     sides = big.groupby("dispnum")["sidea"].nunique()
     table["major_both"] = (sides == 2).reindex(table.index, fill_value=False)
+    for column, side in (("major_a", 1), ("major_b", 0)):  # as nuclear_a and nuclear_b
+        table[column] = table.index.isin(big.loc[big["sidea"] == side, "dispnum"])
 
     a, b = origin[origin["sidea"] == 1], origin[origin["sidea"] == 0]
     cross = a[["dispnum", "ccode", "start"]].merge(b[["dispnum", "ccode"]], on="dispnum",

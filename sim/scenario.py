@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -78,6 +78,19 @@ ON_TARGET = "target"
 
 LOCATIONS = ("target", "own", "abroad")
 """The named locations of an action or attack; a third state is given by its id."""
+
+Contiguity = Literal["land", "water", "none"]
+CONTIGUITY: tuple[str, ...] = get_args(Contiguity)
+"""How the two states of a dyad are neighbours, as the COW Direct Contiguity data codes
+them: a land (or river) border, up to 150 miles of water, or neither."""
+
+Issue = Literal["none", "territory", "policy", "regime", "other"]
+ISSUES: tuple[str, ...] = get_args(Issue)
+"""What a dyad disputes, as MID codes the revision a side sought (``revtype``): no issue
+coded, territory, policy, the other's regime or government, other."""
+
+DYAD_SETS = ("initial", "baseline", "rivalry", "contiguity", "issue")
+"""The fields of a ``[[dyad]]`` that ``--set dyad.A-B.NAME`` can change."""
 
 ROLES = ("defensive", "offensive")
 """What a third party's ``[[support]]`` does: intercept strikes on its partner, or add its
@@ -157,6 +170,8 @@ class DyadTable(_Table):
     baseline: RungLike | Annotated[list[RungLike], Field(min_length=2, max_length=2)] | None = \
         None
     rivalry: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
+    contiguity: Contiguity = "land"
+    issue: Issue = "none"
     note: Text = ""
 
 
@@ -294,6 +309,21 @@ class Dyad:
     baseline: tuple[Rung, Rung] | None = None
     """The pre-crisis stances outcomes are measured against, when the file gives them
     (else they follow from ``initial``: see :func:`sim.model.baseline`)."""
+    contiguity: str = "land"
+    """How the two are neighbours (:data:`CONTIGUITY`): force against a rival beyond a land
+    border costs more (``model.distance_cost``, docs/ODD.md §7.13)."""
+    issue: str = "none"
+    """What the pair disputes (:data:`ISSUES`): a territorial issue raises both sides'
+    resolve (``model.territorial_salience``, docs/ODD.md §7.13)."""
+
+    @property
+    def distant(self) -> bool:
+        """Whether the two share no land border."""
+        return self.contiguity != "land"
+
+    @property
+    def territorial(self) -> bool:
+        return self.issue == "territory"
 
     @property
     def id(self) -> str:
@@ -919,7 +949,7 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
         current[parts[3]] = value
         params[name] = current
         return ("actor", index, "parameters", name, parts[3])
-    if head == "dyad" and len(parts) == 3 and parts[2] in ("initial", "baseline", "rivalry"):
+    if head == "dyad" and len(parts) == 3 and parts[2] in DYAD_SETS:
         dyads = doc.get("dyad") if isinstance(doc.get("dyad"), list) else []
         matches = [i for i, d in enumerate(dyads) if isinstance(d, dict)
                    and isinstance(d.get("actors"), list) and parts[1] in (
@@ -967,9 +997,8 @@ def _apply(doc: dict, key: str, value: Any, label: str, problems: list[str]) -> 
     problems.append(
         f"{label}: unknown path; allowed: scenario.branch, scenario.horizon, model.PARAM, "
         "actor.ID.PARAM (ID may be * for every actor with PARAM), actor.ID.PARAM.PARTY, "
-        "actor.ID.policy, actor.ID.style, actor.ID.max_rung, dyad.A-B.initial, "
-        "dyad.A-B.baseline, "
-        "dyad.A-B.rivalry, support.BY.PARTNER.{interception,strikes}, "
+        "actor.ID.policy, actor.ID.style, actor.ID.max_rung, "
+        f"dyad.A-B.{{{','.join(DYAD_SETS)}}}, support.BY.PARTNER.{{interception,strikes}}, "
         f"event.ID.{{{','.join(EVENT_SETS)}}}")
     return None
 
@@ -1386,7 +1415,7 @@ class _Checker:
                                      else (*loc, "baseline", j), f"{rung.label} is militarized; "
                                      "allowed: cooperation, normal, protest or downgrade (a "
                                      "stance to return to)")
-            out.append(Dyad(a, b, rungs, d.rivalry, baseline))
+            out.append(Dyad(a, b, rungs, d.rivalry, baseline, d.contiguity, d.issue))
         return out
 
     def rung_pair(self, loc: tuple, raw: Any) -> tuple[Rung, Rung]:

@@ -143,6 +143,8 @@ def dispute_table(rec: Records, disputes: pd.DataFrame) -> pd.DataFrame:
         "fatality": fatality_level(rec["battle_deaths"] + rec["strike_deaths"]),
         "reciprocated": rec["force_reciprocated"].astype(bool),
         "land_contiguity": disputes["land_contiguity"].to_numpy(),
+        "capability_ratio": disputes["capability_ratio"].to_numpy(),
+        "territorial": disputes["territorial"].to_numpy(),
         "nuclear": disputes["nuclear"].to_numpy(),
     })
     return table[table["hostlev"] >= 2].reset_index(drop=True)

@@ -3,8 +3,8 @@
 Every moment is a :class:`Share` (k of n, binomial standard error, Wilson interval) or a
 :class:`Quantiles` (q10, q25, median, q75, q90 and mean, each with a bootstrap standard
 error). :func:`core_moments` turns any table of disputes — the observed one from
-:func:`sim.record.disputes` or one built from simulated disputes — into the 16-moment core
-vector, so the observed and the simulated moments come from the same code;
+:func:`sim.record.disputes` or one built from simulated disputes — into the core vector
+(:data:`CORE_NAMES`), so the observed and the simulated moments come from the same code;
 :func:`core_covariance` is its joint bootstrap covariance (disputes resampled together).
 :func:`mid_targets` gathers everything in sections (a)-(e) and (g) of the reference.
 """
@@ -34,21 +34,32 @@ SETTLEMENTS = {1: "negotiated", 2: "imposed", 3: "none", 4: "unclear"}
 RECIPROCATION_DAYS = (0, 1, 7, 30, 90, 365)
 
 CORE_COLUMNS = ("hostlev", "duration", "fatality", "reciprocated", "land_contiguity",
-                "nuclear")
+                "capability_ratio", "territorial", "nuclear")
 CORE_NAMES = ("share_display", "share_force", "share_war", "recip_given_force",
               "war_given_force", "anyfatal_given_force", "anyfatal_given_recip_force",
               "median_dur_force", "q75_dur_force", "median_dur_display",
               "recip_given_force_landcontig", "recip_given_force_nonland",
               "war_given_force_landcontig", "war_given_force_nonland",
-              "recip_given_force_joint_nuclear", "short_given_recip_force")
+              "recip_given_force_joint_nuclear", "short_given_recip_force",
+              "recip_given_force_lopsided", "war_given_force_lopsided",
+              "recip_given_force_territorial", "war_given_force_territorial")
 """The core vector. ``share_force`` is the share at hostility level 4 exactly; every
 ``..._given_force`` conditions on hostility 4 or 5 (force used, war included).
 ``short_given_recip_force`` is the share of reciprocated disputes of force (both sides used
 force) that lasted 21 days or less: how often an exchange of blows ends within three weeks
-(issue 11's test of the limited crises, put to the whole record)."""
+(issue 11's test of the limited crises, put to the whole record). The ``_lopsided`` pair
+conditions on disputes whose stronger side had more than LOPSIDED times the weaker's CINC
+(a quarter of the disputes of force): whether the weak are answered, and go to war, as
+often as equals are. The ``_territorial`` pair conditions on disputes whose side A sought to
+revise territory (MID ``revtype`` 1, a fifth of the disputes of force)."""
 
 SHORT_DAYS = 21
 """The longest dispute ``short_given_recip_force`` counts as over quickly: three weeks."""
+
+
+LOPSIDED = 10.0
+"""The capability ratio (stronger side's CINC over the weaker's) above which a pair is
+lopsided: the ratio's top quartile among post-1945 disputes of force, rounded."""
 
 
 def is_duration(name: str) -> bool:
@@ -160,12 +171,14 @@ def difference(event: pd.Series, first: pd.Series, second: pd.Series,
 
 
 def _core(hostlev: np.ndarray, duration: np.ndarray, fatality: np.ndarray,
-          reciprocated: np.ndarray, land: np.ndarray, joint_nuclear: np.ndarray) -> np.ndarray:
+          reciprocated: np.ndarray, land: np.ndarray, capability_ratio: np.ndarray,
+          territorial: np.ndarray, joint_nuclear: np.ndarray) -> np.ndarray:
     force = hostlev >= 4
     war = hostlev == 5
     known = ~np.isnan(fatality)
     fatal = known & (fatality > 0)
     recip_force = force & reciprocated
+    lopsided = capability_ratio > LOPSIDED  # an unknown ratio (NaN) is not lopsided
 
     def ratio(event: np.ndarray, within: np.ndarray) -> float:
         n = within.sum()
@@ -184,6 +197,8 @@ def _core(hostlev: np.ndarray, duration: np.ndarray, fatality: np.ndarray,
         ratio(war, force & land), ratio(war, force & ~land),
         ratio(reciprocated, force & joint_nuclear),
         ratio(duration <= SHORT_DAYS, recip_force),
+        ratio(reciprocated, force & lopsided), ratio(war, force & lopsided),
+        ratio(reciprocated, force & territorial), ratio(war, force & territorial),
     ])
 
 
@@ -197,20 +212,24 @@ def _core_arrays(table: pd.DataFrame) -> tuple[np.ndarray, ...]:
             table["fatality"].to_numpy(dtype=float, na_value=np.nan),
             table["reciprocated"].to_numpy(dtype=bool),
             table["land_contiguity"].to_numpy(dtype=bool),
+            table["capability_ratio"].to_numpy(dtype=float, na_value=np.nan),
+            table["territorial"].to_numpy(dtype=bool),
             (table["nuclear"] == "both").to_numpy(dtype=bool))
 
 
 def core_moments(table: pd.DataFrame) -> dict[str, float]:
     """The core moment vector of a table of disputes, one row per dispute, with columns
     ``hostlev`` (highest hostility 2-5), ``duration`` (days), ``fatality`` (MID level 0-6,
-    NaN unknown), ``reciprocated`` (both sides used force), ``land_contiguity`` (bool) and
-    ``nuclear`` ("both" marks the joint-nuclear disputes). Names and order: CORE_NAMES."""
+    NaN unknown), ``reciprocated`` (both sides used force), ``land_contiguity`` (bool),
+    ``capability_ratio`` (stronger side's CINC over the weaker's, NaN unknown),
+    ``territorial`` (side A sought territory) and ``nuclear`` ("both" marks the joint-nuclear
+    disputes). Names and order: CORE_NAMES."""
     values = _core(*_core_arrays(table))
     return dict(zip(CORE_NAMES, map(float, values), strict=True))
 
 
 def core_bootstrap(table: pd.DataFrame, n_boot: int = 2000, seed: int = SEED) -> np.ndarray:
-    """``n_boot`` x 16 core vectors of disputes resampled with replacement (seeded)."""
+    """``n_boot`` core vectors of disputes resampled with replacement (seeded)."""
     arrays = _core_arrays(table)
     rng = np.random.default_rng(seed)
     n = len(table)
@@ -219,7 +238,7 @@ def core_bootstrap(table: pd.DataFrame, n_boot: int = 2000, seed: int = SEED) ->
 
 
 def core_covariance(table: pd.DataFrame, n_boot: int = 2000, seed: int = SEED) -> np.ndarray:
-    """The joint bootstrap covariance (16 x 16, CORE_NAMES order) of :func:`core_moments`."""
+    """The joint bootstrap covariance (CORE_NAMES order) of :func:`core_moments`."""
     return np.cov(core_bootstrap(table, n_boot, seed), rowvar=False)
 
 

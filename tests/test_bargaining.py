@@ -510,3 +510,4 @@ def test_a_spread_of_hawkishness_smooths_the_ratchet(duel):
     def se(p, q):
         return np.sqrt((p * (1 - p) + q * (1 - q)) / 2000)
     assert low + 4 * se(low, mixed) < mixed < high - 4 * se(mixed, high), (low, mixed, high)
+

@@ -39,10 +39,12 @@ def test_every_parameter_and_default_is_in_the_odd():
 
 def test_the_utility_in_the_odd_is_the_one_in_the_code():
     doc = policies.QuantalResponse.__doc__
-    for term in ("(k-\\tau)^2", "(k-r)^2", "\\max(0, k-1)", "\\max(0, k-4)", "[k \\ge 6]",
+    for term in ("(k-\\tau)^2", "(k-r)^2", "\\max(0, k-1)", "\\max(0, k-4)",
+                 "M\\,\\max(0, k-3)", "[k \\ge 6]",
                  "G\\,[k \\ge L]", "A\\,[k < 4]", "S\\,\\max(0, \\min(k, 4) - b_0)"):
         assert term in doc, term
     for term in ("w (k − τ)²", "a (k − r)²", "c · max(0, k − 1)", "F · max(0, k − 4)",
+                 "M · max(0, k − 3)",
                  "N · [k ≥ 6]", "G · [k ≥ L]", "A · [k < 4]",
                  "S · max(0, min(k, 4) − b₀)"):
         assert term in ODD, term

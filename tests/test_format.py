@@ -68,6 +68,19 @@ def test_structural_and_meaning_problems_are_reported_together(write):
     assert len(lines) == 4, lines
 
 
+def test_a_dyad_s_contiguity_and_issue_are_named_values(write):
+    """How two states are neighbours and what they dispute are COW and MID codes, by name:
+    anything else is named in one line with what is allowed."""
+    text = BASE.replace('initial = "normal"', 'initial = "normal"\ncontiguity = "sea"\n'
+                        'issue = "borders"')
+    lines = problems(write, text)
+    assert has(lines, r"dyad\[A-B\]\.contiguity: got 'sea'; allowed: 'land', 'water' or "
+                      r"'none'")
+    assert has(lines, r"dyad\[A-B\]\.issue: got 'borders'; allowed: 'none', 'territory', "
+                      r"'policy', 'regime' or 'other'")
+    assert len(lines) == 2, lines
+
+
 def test_a_malformed_actor_is_not_reported_again_where_it_is_named(write):
     text = BASE.replace('name = "Belmar"\nkind = "state"', 'name = "Belmar"\nkind = "sate"') + \
         '\n[[event]]\ndate = 2024-01-01\nkind = "action"\nactor = "A"\ntarget = "B"\n' \

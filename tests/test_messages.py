@@ -140,7 +140,7 @@ def test_validate_knows_an_experiment_file(capsys):
 
 def test_validate_knows_a_calibration_config(capsys, tmp_path):
     assert main(["validate", "experiments/calibration.toml"]) == 0
-    assert "valid calibration (9 parameters, 11 moments" in capsys.readouterr().out
+    assert "valid calibration (12 parameters, 20 moments" in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
     bad.write_text('[calibration]\nid = "x"\nwaves = 0\n[parameters]\n'
                    '"model.settle_rate" = { low = 0, high = 1 }\n')

@@ -26,7 +26,7 @@ class FakeSituation:
         self.offence = np.zeros(n, np.int8)
         self.script = np.full(n, Rung.PROTEST, np.int8)
         self.reciprocity, self.inertia, self.escalation_cost = 1.0, 1.0, 1.5
-        self.force_cost, self.clashes_cost = 1.0, 0.0
+        self.force_cost, self.clashes_cost, self.military_cost = 1.0, 0.0, 0.0
         self.stepdown_bonus = self.escalation_penalty = self.backdown_cost = 0.0
         self.crisis_cost, self.baseline = 0.0, Rung.NORMAL
         self.params = params

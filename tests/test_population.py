@@ -61,18 +61,24 @@ def test_cases_are_built_from_onset_fields_only(crises, monkeypatch):
 
 
 def test_dispute_cases_read_only_onset_columns():
-    frame = pd.DataFrame({"state_a": [2, 750], "state_b": [365, 770], "cinc_a": [0.2, 0.07],
-                          "cinc_b": [0.18, 0.01], "nuclear_a": [True, True],
-                          "nuclear_b": [True, False], "prior_mids": [3, 0],
-                          "revtype": pd.array([1, pd.NA], dtype="Int64")},
-                         index=pd.Index([10, 11], name="dispnum"))
+    frame = pd.DataFrame({"state_a": [2, 750, 640], "state_b": [365, 770, 2],
+                          "cinc_a": [0.2, 0.07, 0.01], "cinc_b": [0.18, 0.01, 0.15],
+                          "nuclear_a": [True, True, False], "nuclear_b": [True, False, True],
+                          "major_a": [True, False, False], "major_b": [True, False, True],
+                          "prior_mids": [3, 0, 0],
+                          "revtype": pd.array([1, pd.NA, 2], dtype="Int64"),
+                          "land_contiguity": [False, True, False],
+                          "water_150": [False, True, True]},
+                         index=pd.Index([10, 11, 12], name="dispnum"))
     cases = population.from_disputes(frame)
-    assert len(cases) == 2 * len(population.MID_STARTS)
+    assert len(cases) == 3 * len(population.MID_STARTS)
     assert sum(population.MID_STARTS.values()) == pytest.approx(1)
     assert {c.trigger for c in cases} == set(population.MID_STARTS)
     assert cases[0].rivalry == population.RIVALRY_IF_HISTORY and cases[-1].rivalry == 0
-    assert cases[0].stake == population.TERRITORIAL_STAKE     # revision type 1: territory
-    assert cases[-1].stake == population.ISSUE_STAKE          # unknown: an ordinary issue
+    by_dispute = cases[::len(population.MID_STARTS)]
+    assert [c.issue for c in by_dispute] == ["territory", "none", "policy"]  # NA: none coded
+    assert [c.contiguity for c in by_dispute] == ["none", "land", "water"]
+    assert [c.major for c in by_dispute] == [(True, True), (False, False), (False, True)]
     shares = [c.replicates(100) for c in cases[:2]]
     assert sum(shares) == 100
 
@@ -124,15 +130,14 @@ def test_a_mixed_model_is_refused():
 
 
 def test_a_set_wins_over_the_case_values():
-    """An ablation's ``--set`` of a parameter the template codes per case (the challenger's
-    stake) replaces the case's value instead of being overridden by it."""
+    """An ablation's ``--set`` of a parameter the template codes per case (the target's
+    pressure) replaces the case's value instead of being overridden by it."""
     case = population.Case(id="t", title="t", challenger="2", target="20",
                            capability=(0.1, 0.1), nuclear=(False, False),
-                           trigger=Rung.POSTURE, rivalry=0.0, pressure=0.0,
-                           stake=population.TERRITORIAL_STAKE)
+                           trigger=Rung.POSTURE, rivalry=0.0, pressure=2.0)
     coded = population.run_cases([case], 300, 1)
-    same = population.run_cases([case], 300, 1, sets={"actor.A.stake": 2.0})
-    off = population.run_cases([case], 300, 1, sets={"actor.*.stake": 0.0})
+    same = population.run_cases([case], 300, 1, sets={"actor.B.pressure": 2.0})
+    off = population.run_cases([case], 300, 1, sets={"actor.*.pressure": 0.0})
     np.testing.assert_array_equal(coded["max_rung"], same["max_rung"])
     assert (off["max_rung"] >= Rung.LIMITED_STRIKE).mean() < (
         coded["max_rung"] >= Rung.LIMITED_STRIKE).mean()

@@ -74,6 +74,9 @@ def test_overrides_reach_every_kind_of_parameter(flagship):
     changed = flagship.override({"actor.PAK.hawkishness": 1.5, "actor.CHN.leverage.PAK": 0.9,
                                  "model.war_threshold": 500, "actor.PAK.policy": "grit",
                                  "dyad.IRN-PAK.rivalry": 1.0,
+                                 "dyad.IRN-PAK.contiguity": "water",
+                                 "dyad.IRN-PAK.issue": "territory",
+                                 "actor.PAK.major_power": True,
                                  "actor.IRN.restraint": {"uniform": [1, 2]}},
                                 horizon=30)
     assert changed.actor("PAK").parameters["hawkishness"] == 1.5
@@ -81,6 +84,8 @@ def test_overrides_reach_every_kind_of_parameter(flagship):
     assert changed.model_parameters["war_threshold"] == 500
     assert changed.actor("PAK").policy == "grit"
     assert changed.dyads[0].rivalry == 1.0
+    assert changed.dyads[0].distant and changed.dyads[0].territorial
+    assert changed.actor("PAK").parameters["major_power"] == 1  # a flag, stored as a number
     assert changed.actor("IRN").parameters["restraint"] == Distribution("uniform", (1.0, 2.0))
     assert changed.horizon == 30
     assert flagship.actor("PAK").parameters.get("hawkishness") is None  # the original is untouched

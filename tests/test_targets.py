@@ -245,6 +245,63 @@ def test_quick_exchanges_counted_from_the_raw_files(built):
     assert built.core["short_given_recip_force"] == pytest.approx(147 / 546)
 
 
+def test_lopsided_pairs_counted_from_the_raw_files(built):
+    """The _lopsided moments by a second route: each side's CINC the sum of its MIDB
+    originators' in the dispute's start year (NMC 7.0, -9 missing), a pair lopsided when
+    the stronger side's is over ten times the weaker's: of the 335 post-1945 disputes of
+    force so lopsided, 120 were reciprocated and 7 were wars."""
+    mida = pd.read_csv(record.DATA / "MIDA_5.0.csv").set_index("dispnum")
+    midb = pd.read_csv(record.DATA / "MIDB_5.0.csv")
+    nmc = pd.read_csv(record.DATA / "NMC-70-abridged_via_peacesciencer.csv")
+    day = mida["stday"].where(mida["stday"] > 0, 1)
+    start = pd.to_datetime(pd.DataFrame({"year": mida["styear"], "month": mida["stmon"],
+                                         "day": day}))
+    force = mida[(start >= "1945-09-02") & (mida["hostlev"] >= 4)]
+    origin = midb[(midb["orig"] == 1) & midb["dispnum"].isin(force.index)]
+    origin = origin.drop_duplicates(["dispnum", "ccode", "sidea"])
+    years = pd.MultiIndex.from_arrays([origin["ccode"],
+                                       force.loc[origin["dispnum"], "styear"].to_numpy()])
+    cinc = nmc[nmc["cinc"] >= 0].set_index(["ccode", "year"])["cinc"]
+    side = origin.assign(cinc=cinc.reindex(years).to_numpy()).groupby(
+        ["dispnum", "sidea"])["cinc"].sum(min_count=1).unstack()
+    lopsided = side.index[side.max(axis=1) > targets.LOPSIDED * side.min(axis=1)]
+    sides = midb[midb["hostlev"] >= 4].groupby("dispnum")["sidea"].nunique()
+    answered = int(sides.reindex(lopsided).eq(2).sum())
+    wars = int((force.loc[lopsided, "hostlev"] == 5).sum())
+    assert (len(lopsided), answered, wars) == (335, 120, 7)
+    assert built.core["recip_given_force_lopsided"] == pytest.approx(120 / 335)
+    assert built.core["war_given_force_lopsided"] == pytest.approx(7 / 335)
+
+
+def test_territorial_disputes_counted_from_the_raw_files(built):
+    """The _territorial moments by a second route: side A's principal originator the one
+    with the largest CINC in the start year (NMC 7.0; ties by COW code), the dispute
+    territorial when its MIDB revtype1 is 1: of the 255 post-1945 disputes of force so
+    coded, 167 were reciprocated and 13 were wars."""
+    mida = pd.read_csv(record.DATA / "MIDA_5.0.csv").set_index("dispnum")
+    midb = pd.read_csv(record.DATA / "MIDB_5.0.csv")
+    nmc = pd.read_csv(record.DATA / "NMC-70-abridged_via_peacesciencer.csv")
+    day = mida["stday"].where(mida["stday"] > 0, 1)
+    start = pd.to_datetime(pd.DataFrame({"year": mida["styear"], "month": mida["stmon"],
+                                         "day": day}))
+    force = mida[(start >= "1945-09-02") & (mida["hostlev"] >= 4)]
+    side_a = midb[(midb["sidea"] == 1) & (midb["orig"] == 1) & midb["dispnum"].isin(force.index)]
+    side_a = side_a.drop_duplicates(["dispnum", "ccode"])
+    cinc = nmc[nmc["cinc"] >= 0].set_index(["ccode", "year"])["cinc"]
+    years = pd.MultiIndex.from_arrays([side_a["ccode"],
+                                       force.loc[side_a["dispnum"], "styear"].to_numpy()])
+    principal = (side_a.assign(cinc=cinc.reindex(years).to_numpy())
+                 .sort_values(["cinc", "ccode"], ascending=[False, True])
+                 .drop_duplicates("dispnum"))
+    territorial = principal.loc[principal["revtype1"] == 1, "dispnum"]
+    sides = midb[midb["hostlev"] >= 4].groupby("dispnum")["sidea"].nunique()
+    answered = int(sides.reindex(territorial).eq(2).sum())
+    wars = int((force.loc[territorial, "hostlev"] == 5).sum())
+    assert (len(territorial), answered, wars) == (255, 167, 13)
+    assert built.core["recip_given_force_territorial"] == pytest.approx(167 / 255)
+    assert built.core["war_given_force_territorial"] == pytest.approx(13 / 255)
+
+
 def test_core_covariance_within_bootstrap_noise():
     """Each element of our covariance (2000 resamples) differs from the reference's (1000)
     by less than z Monte-Carlo standard errors, z Bonferroni-corrected for the 120 distinct
@@ -279,6 +336,8 @@ def test_core_moments_of_a_simulated_table():
         "fatality": [0, 0, np.nan, 1, 6, 0],
         "reciprocated": [False, False, False, True, True, False],
         "land_contiguity": [True, False, True, False, True, False],
+        "capability_ratio": [1.0, 20.0, 20.0, 11.0, 2.0, np.nan],
+        "territorial": [False, False, False, True, True, False],
         "nuclear": ["neither", "both", "both", "one", "neither", "neither"],
     })
     moments = targets.core_moments(table)
@@ -289,7 +348,9 @@ def test_core_moments_of_a_simulated_table():
                 "median_dur_force": 21, "q75_dur_force": 60.5, "median_dur_display": 6,
                 "recip_given_force_landcontig": 1 / 2, "recip_given_force_nonland": 1,
                 "war_given_force_landcontig": 1 / 2, "war_given_force_nonland": 0,
-                "recip_given_force_joint_nuclear": 0, "short_given_recip_force": 1 / 2}
+                "recip_given_force_joint_nuclear": 0, "short_given_recip_force": 1 / 2,
+                "recip_given_force_lopsided": 1 / 2, "war_given_force_lopsided": 0,
+                "recip_given_force_territorial": 1, "war_given_force_territorial": 1 / 2}
     assert moments == pytest.approx(expected)
 
 
