@@ -228,76 +228,75 @@ def test_core_vector_matches_reference(built):
         assert round(built.core[name], 5) == pytest.approx(estimate, abs=1e-9), name
 
 
-def test_quick_exchanges_counted_from_the_raw_files(built):
-    """short_given_recip_force by a second route: MIDA and MIDB read as they are, a
-    dispute reciprocated when participants on both sides reached hostility 4, the post-1945
-    disputes those starting from 2 September 1945 (an unknown day read as the 1st): 147 of
-    the 546 lasted 21 days or less."""
-    mida = pd.read_csv(record.DATA / "MIDA_5.0.csv").set_index("dispnum")
-    midb = pd.read_csv(record.DATA / "MIDB_5.0.csv")
-    day = mida["stday"].where(mida["stday"] > 0, 1)
-    start = pd.to_datetime(pd.DataFrame({"year": mida["styear"], "month": mida["stmon"],
-                                         "day": day}))
-    sides = midb[midb["hostlev"] >= 4].groupby("dispnum")["sidea"].nunique()
-    both = mida.index.isin(sides[sides == 2].index)
-    exchanges = mida[both & (start >= "1945-09-02") & (mida["hostlev"] >= 4)]
+class Raw:
+    """MIDA, MIDB and NMC read as they are, for moments counted a second time: the post-1945
+    disputes those starting from 2 September 1945 (an unknown day read as the 1st), a
+    dispute reciprocated when participants on both sides reached hostility 4, a state's
+    CINC that of NMC 7.0 in the dispute's start year (-9: missing)."""
+
+    def __init__(self):
+        mida = pd.read_csv(record.DATA / "MIDA_5.0.csv").set_index("dispnum")
+        self.midb = pd.read_csv(record.DATA / "MIDB_5.0.csv")
+        nmc = pd.read_csv(record.DATA / "NMC-70-abridged_via_peacesciencer.csv")
+        day = mida["stday"].where(mida["stday"] > 0, 1)
+        start = pd.to_datetime(pd.DataFrame({"year": mida["styear"], "month": mida["stmon"],
+                                             "day": day}))
+        self.force = mida[(start >= "1945-09-02") & (mida["hostlev"] >= 4)]
+        self.sides = self.midb[self.midb["hostlev"] >= 4].groupby("dispnum")["sidea"].nunique()
+        self.cinc_table = nmc[nmc["cinc"] >= 0].set_index(["ccode", "year"])["cinc"]
+
+    def originators(self, side=None):
+        """The MIDB originators of the disputes of force (of one side, if given), each with
+        its CINC."""
+        origin = self.midb[(self.midb["orig"] == 1) & self.midb["dispnum"].isin(self.force.index)]
+        if side is not None:
+            origin = origin[origin["sidea"] == side]
+        origin = origin.drop_duplicates(["dispnum", "ccode", "sidea"])
+        years = pd.MultiIndex.from_arrays([origin["ccode"],
+                                           self.force.loc[origin["dispnum"], "styear"].to_numpy()])
+        return origin.assign(cinc=self.cinc_table.reindex(years).to_numpy())
+
+    def counts(self, disputes):
+        """How many of ``disputes`` (numbers of disputes of force) there are, how many were
+        reciprocated and how many were wars."""
+        return (len(disputes), int(self.sides.reindex(disputes).eq(2).sum()),
+                int((self.force.loc[disputes, "hostlev"] == 5).sum()))
+
+
+@pytest.fixture(scope="module")
+def raw():
+    return Raw()
+
+
+def test_quick_exchanges_counted_from_the_raw_files(built, raw):
+    """short_given_recip_force by a second route (:class:`Raw`): 147 of the 546 post-1945
+    reciprocated disputes of force lasted 21 days or less."""
+    exchanges = raw.force[raw.force.index.isin(raw.sides[raw.sides == 2].index)]
     assert (len(exchanges), int((exchanges["maxdur"] <= 21).sum())) == (546, 147)
     assert built.core["short_given_recip_force"] == pytest.approx(147 / 546)
 
 
-def test_lopsided_pairs_counted_from_the_raw_files(built):
-    """The _lopsided moments by a second route: each side's CINC the sum of its MIDB
-    originators' in the dispute's start year (NMC 7.0, -9 missing), a pair lopsided when
-    the stronger side's is over ten times the weaker's: of the 335 post-1945 disputes of
-    force so lopsided, 120 were reciprocated and 7 were wars."""
-    mida = pd.read_csv(record.DATA / "MIDA_5.0.csv").set_index("dispnum")
-    midb = pd.read_csv(record.DATA / "MIDB_5.0.csv")
-    nmc = pd.read_csv(record.DATA / "NMC-70-abridged_via_peacesciencer.csv")
-    day = mida["stday"].where(mida["stday"] > 0, 1)
-    start = pd.to_datetime(pd.DataFrame({"year": mida["styear"], "month": mida["stmon"],
-                                         "day": day}))
-    force = mida[(start >= "1945-09-02") & (mida["hostlev"] >= 4)]
-    origin = midb[(midb["orig"] == 1) & midb["dispnum"].isin(force.index)]
-    origin = origin.drop_duplicates(["dispnum", "ccode", "sidea"])
-    years = pd.MultiIndex.from_arrays([origin["ccode"],
-                                       force.loc[origin["dispnum"], "styear"].to_numpy()])
-    cinc = nmc[nmc["cinc"] >= 0].set_index(["ccode", "year"])["cinc"]
-    side = origin.assign(cinc=cinc.reindex(years).to_numpy()).groupby(
-        ["dispnum", "sidea"])["cinc"].sum(min_count=1).unstack()
+def test_lopsided_pairs_counted_from_the_raw_files(built, raw):
+    """The _lopsided moments by a second route (:class:`Raw`): each side's CINC the sum of
+    its MIDB originators', a pair lopsided when the stronger side's is over ten times the
+    weaker's: of the 335 post-1945 disputes of force so lopsided, 120 were reciprocated and
+    7 were wars."""
+    side = raw.originators().groupby(["dispnum", "sidea"])["cinc"].sum(min_count=1).unstack()
     lopsided = side.index[side.max(axis=1) > targets.LOPSIDED * side.min(axis=1)]
-    sides = midb[midb["hostlev"] >= 4].groupby("dispnum")["sidea"].nunique()
-    answered = int(sides.reindex(lopsided).eq(2).sum())
-    wars = int((force.loc[lopsided, "hostlev"] == 5).sum())
-    assert (len(lopsided), answered, wars) == (335, 120, 7)
+    assert raw.counts(lopsided) == (335, 120, 7)
     assert built.core["recip_given_force_lopsided"] == pytest.approx(120 / 335)
     assert built.core["war_given_force_lopsided"] == pytest.approx(7 / 335)
 
 
-def test_territorial_disputes_counted_from_the_raw_files(built):
-    """The _territorial moments by a second route: side A's principal originator the one
-    with the largest CINC in the start year (NMC 7.0; ties by COW code), the dispute
-    territorial when its MIDB revtype1 is 1: of the 255 post-1945 disputes of force so
-    coded, 167 were reciprocated and 13 were wars."""
-    mida = pd.read_csv(record.DATA / "MIDA_5.0.csv").set_index("dispnum")
-    midb = pd.read_csv(record.DATA / "MIDB_5.0.csv")
-    nmc = pd.read_csv(record.DATA / "NMC-70-abridged_via_peacesciencer.csv")
-    day = mida["stday"].where(mida["stday"] > 0, 1)
-    start = pd.to_datetime(pd.DataFrame({"year": mida["styear"], "month": mida["stmon"],
-                                         "day": day}))
-    force = mida[(start >= "1945-09-02") & (mida["hostlev"] >= 4)]
-    side_a = midb[(midb["sidea"] == 1) & (midb["orig"] == 1) & midb["dispnum"].isin(force.index)]
-    side_a = side_a.drop_duplicates(["dispnum", "ccode"])
-    cinc = nmc[nmc["cinc"] >= 0].set_index(["ccode", "year"])["cinc"]
-    years = pd.MultiIndex.from_arrays([side_a["ccode"],
-                                       force.loc[side_a["dispnum"], "styear"].to_numpy()])
-    principal = (side_a.assign(cinc=cinc.reindex(years).to_numpy())
-                 .sort_values(["cinc", "ccode"], ascending=[False, True])
+def test_territorial_disputes_counted_from_the_raw_files(built, raw):
+    """The _territorial moments by a second route (:class:`Raw`): side A's principal
+    originator the one with the largest CINC (ties by COW code), the dispute territorial
+    when its MIDB revtype1 is 1: of the 255 post-1945 disputes of force so coded, 167 were
+    reciprocated and 13 were wars."""
+    principal = (raw.originators(side=1).sort_values(["cinc", "ccode"], ascending=[False, True])
                  .drop_duplicates("dispnum"))
     territorial = principal.loc[principal["revtype1"] == 1, "dispnum"]
-    sides = midb[midb["hostlev"] >= 4].groupby("dispnum")["sidea"].nunique()
-    answered = int(sides.reindex(territorial).eq(2).sum())
-    wars = int((force.loc[territorial, "hostlev"] == 5).sum())
-    assert (len(territorial), answered, wars) == (255, 167, 13)
+    assert raw.counts(territorial) == (255, 167, 13)
     assert built.core["recip_given_force_territorial"] == pytest.approx(167 / 255)
     assert built.core["war_given_force_territorial"] == pytest.approx(13 / 255)
 
