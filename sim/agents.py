@@ -394,8 +394,9 @@ class Situation:
 
     @cached_property
     def desired(self) -> np.ndarray:
-        """τ: the rival's rung, pushed up by hawkishness, rivalry and domestic pressure (its
-        rally effect saturating at ``model.rally_cap`` while ``model.rally_ceiling`` is on),
+        """τ: the rival's rung, pushed up by hawkishness, rivalry, a territorial claim
+        (:attr:`Relation.push`) and domestic pressure (its rally effect saturating at
+        ``model.rally_cap`` while ``model.rally_ceiling`` is on),
         and by grievance up to the rung of the offence (retaliation in kind, not beyond).
         Under an agreement, the pair's pre-crisis stance instead."""
         push = self.rel.push
@@ -468,8 +469,8 @@ class Situation:
         power with global reach; docs/ODD.md §7.13)."""
         if not self.rel.distant:
             return 0.0
-        reach = 1 - self.param("major_power")
-        return self.model.params["model.distance_cost"] * self.escalation_cost * reach
+        cost = self.model.params["model.distance_cost"] * self.escalation_cost
+        return switch(self.param("major_power"), 0.0, cost)
 
     @property
     def clashes_cost(self) -> Any:

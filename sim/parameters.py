@@ -390,9 +390,9 @@ MODEL: dict[str, Param] = {
         "against a much weaker rival and up to twice as dear against a much stronger one, 0 "
         "makes it cost force_cost whoever the rival (the switch off)",
         "judgment: power sets the chance of winning (Bueno de Mesquita 1981; Fearon 1995), "
-        "read here as a cheaper use of force for the stronger side; fitted to MID 5.0, where "
-        "war and reciprocation given force hardly vary with the balance "
-        "(docs/calibration.md)"),
+        "read here as a cheaper use of force for the stronger side; the point default is "
+        "that reading in full, fitted to MID 5.0 in the shipped posterior, where war and "
+        "reciprocation given force hardly vary with the balance (docs/calibration.md)"),
     "distance_cost": Param(
         1.0, 0, 20, "relative rise",
         "extra cost of each military rung (posture and above) against a rival that shares no "
@@ -401,15 +401,16 @@ MODEL: dict[str, Param] = {
         "this × c per rung from posture up; 0 switches it off",
         "Boulding 1962, Bueno de Mesquita 1981 (power is lost over distance; a land border "
         "is a rough stand-in); Bremer 1992, Diehl 1985 (contiguity the strongest correlate "
-        "of war); magnitude fitted to MID 5.0 (docs/calibration.md)"),
+        "of war); point default judgment, fitted to MID 5.0 in the shipped posterior "
+        "(docs/calibration.md)"),
     "territorial_claim": Param(
         0.5, 0, 5, "rungs",
         "standing push on both sides' desired rung toward each other when the pair disputes "
         "territory (the dyad's issue): each holds its ground on the claim; 0 switches it off",
         "Vasquez & Henehan 2001, Senese & Vasquez 2008, Hensel et al. 2008, Huth 1996 "
         "(territorial disputes are the most salient and escalate most); point default "
-        "judgment (as the population's rivalry, half a rung), fitted to MID 5.0 "
-        "(docs/calibration.md)"),
+        "judgment (as the population's rivalry, half a rung), fitted to MID 5.0 in the "
+        "shipped posterior (docs/calibration.md)"),
     "force_lethality": Param(
         0.22, 0, 1, "share", "share of days of force (strikes, clashes) that kill anyone",
         "MIDI 4.3, 1992-2010: 22% of use-of-force incidents are lethal"),

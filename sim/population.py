@@ -1,10 +1,11 @@
 """A population of real disputes and crises, each as a generic dyadic scenario.
 
 The scorecard runs the model on hundreds of real cases, not on a few hand-written ones.
-Each case is reduced to what was knowable at its onset — the two states' capabilities and
-nuclear status, the act that started it, their history of disputes and the gravity of the
-threat — and :func:`scenario` turns that into a scenario the simulator runs: two states
-(the **challenger**, who acts first, and the **target**), a generic third party that can
+Each case is reduced to what was knowable at its onset — the two states' capabilities,
+nuclear and major-power status, the act that started it, their history of disputes, whether
+they share a land border, what they dispute and the gravity of the threat — and
+:func:`scenario` turns that into a scenario the simulator runs: two states (the
+**challenger**, who acts first, and the **target**), a generic third party that can
 mediate, and the trigger as the challenger's action on day 0. Nothing measured over the
 whole crisis (its severity, mediation, great-power involvement, outcome) enters: cases are
 built from :data:`sim.record.ONSET_FIELDS` only, through :func:`sim.record.forecast_inputs`.
@@ -85,9 +86,6 @@ threat demands, pressed by force if the target does not yield (docs/ODD.md §7.1
 Judgment: a day's cost of a rung of hostility. What a territorial issue adds is the claim
 that pushes both sides, threat or no threat (``model.territorial_claim``, §7.13)."""
 
-REVISION_ISSUE = {0: "none", 1: "territory", 2: "policy", 3: "regime", 4: "other"}
-"""The dyad's ``issue`` for each MID revision type of side A (``revtype``; missing: none)."""
-
 TERRITORIAL_GRAVITY = 3
 """The ICB gravity of threat (``gravcr``) that codes a territorial threat: the crisis's
 dyad disputes territory; any other gravity codes its issue as ``other``."""
@@ -127,7 +125,8 @@ class Case:
     """How the two are neighbours (COW Direct Contiguity: land, water up to 150 miles,
     none)."""
     issue: str = "none"
-    """What the pair disputes (:data:`REVISION_ISSUE`; ICB: :data:`TERRITORIAL_GRAVITY`)."""
+    """What the pair disputes (MID: side A's revision type, ``record.REVISION_TYPES``; ICB:
+    :data:`TERRITORIAL_GRAVITY`)."""
     major: tuple[bool, bool] = (False, False)
     """Whether each state (challenger, target) is a COW major power."""
 
@@ -173,13 +172,13 @@ def from_crises(crises: record.Crises) -> list[Case]:
             trigger=TRIGGER_RUNG[int(r.trigger)],
             rivalry=RIVALRY_IF_HISTORY if history else 0.0,
             pressure=GRAVITY_PRESSURE.get(gravity, 0.0), number=int(r.crisno),
-            contiguity=_contiguity(r.contiguity),
+            contiguity=str(r.contiguity),
             issue="territory" if gravity == TERRITORIAL_GRAVITY else "other"))
     return cases
 
 
 MID_ONSET = ("state_a", "state_b", "cinc_a", "cinc_b", "nuclear_a", "nuclear_b", "major_a",
-             "major_b", "prior_mids", "revtype", "land_contiguity", "water_150")
+             "major_b", "prior_mids", "issue", "contiguity")
 """The dispute fields a MID case is built from (known when the dispute began)."""
 
 
@@ -188,10 +187,6 @@ def from_disputes(disputes: Any, starts: dict[Rung, float] | None = None) -> lis
     side A's principal originator is the challenger."""
     starts = MID_STARTS if starts is None else starts
     rows = disputes[list(MID_ONSET)]
-    issues = rows["revtype"].map(REVISION_ISSUE).fillna("none")  # NA: no issue coded
-    contiguity = np.where(rows["land_contiguity"].fillna(False).astype(bool), "land",
-                          np.where(rows["water_150"].fillna(False).astype(bool), "water",
-                                   "none"))
     return [Case(
         id=f"mid-{int(number)}-{rung.name.lower()}", title=f"MID {int(number)}",
         challenger=str(int(r.state_a)), target=str(int(r.state_b)),
@@ -199,15 +194,9 @@ def from_disputes(disputes: Any, starts: dict[Rung, float] | None = None) -> lis
         nuclear=(_flag(r.nuclear_a), _flag(r.nuclear_b)),
         major=(_flag(r.major_a), _flag(r.major_b)), trigger=rung,
         rivalry=RIVALRY_IF_HISTORY if r.prior_mids > 0 else 0.0, pressure=0.0, share=share,
-        number=int(number), contiguity=str(near), issue=str(issue))
-        for number, r, issue, near in zip(rows.index, rows.itertuples(index=False), issues,
-                                          contiguity, strict=True)
+        number=int(number), contiguity=str(r.contiguity), issue=str(r.issue))
+        for number, r in zip(rows.index, rows.itertuples(index=False), strict=True)
         for rung, share in starts.items()]
-
-
-def _contiguity(value: Any) -> str:
-    """An ICB crisis's contiguity as the dyad codes it (unknown: none)."""
-    return value if value in ("land", "water") else "none"
 
 
 def document(case: Case, horizon: int = HORIZON) -> dict[str, Any]:

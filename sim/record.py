@@ -161,6 +161,17 @@ def _majors(data: Path) -> pd.DataFrame:
                          "end": _date(table["endyear"], table["endmonth"], table["endday"])})
 
 
+REVISION_TYPES = ("none", "territory", "policy", "regime", "other")
+"""MID revision types (``revtype`` 0-4) by name: what a side sought to revise, the dyad's
+``issue`` in a scenario."""
+
+
+def _contiguity_name(conttype: pd.Series) -> np.ndarray:
+    """COW Direct Contiguity types as the dyad's ``contiguity`` names: 1 land (or river),
+    2-4 water up to 150 miles, anything else none."""
+    return np.select([conttype == 1, conttype <= 4], ["land", "water"], "none")
+
+
 def _contiguity(data: Path) -> pd.DataFrame:
     table = _raw(data, "contiguity", ["ccode1", "ccode2", "conttype", "stdate", "enddate"])
     table = table[table["conttype"].between(1, 5)]
@@ -245,11 +256,13 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
     (COW's ``recip``: side B took any militarized action), ``numa``, ``numb``, ``bilateral``,
     ``state_a``, ``state_b``, ``cinc_a``, ``cinc_b``, ``capability_ratio``, ``nuclear``
     and ``nuclear_fas`` ("both"/"one"/"neither"), ``nuclear_a`` and ``nuclear_b`` (a side's
-    originators hold nuclear weapons, Bleek), ``land_contiguity``, ``water_150``,
+    originators hold nuclear weapons, Bleek), ``contiguity`` ("land", "water" up to 150
+    miles, "none"), ``land_contiguity``, ``water_150``,
     ``defense_pact`` (NA after the alliance data end, 2012), ``major_both``, ``major_a`` and
     ``major_b`` (a side's originators include a COW major power), ``prior_mids``,
     ``revtype`` (the principal A's first revision type: 0 none, 1 territory, 2 policy,
-    3 regime, 4 other; NA unknown), ``territorial`` (``revtype`` 1; unknown: not),
+    3 regime, 4 other; NA unknown), ``issue`` (its name, :data:`REVISION_TYPES`; unknown:
+    none), ``territorial`` (the issue is territory),
     ``outcome``, ``settlement`` (NA unknown). Definitions:
     the module docstring.
     """
@@ -303,7 +316,8 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
     table["state_b"] = principal.xs(0, level="sidea")["ccode"].reindex(table.index)
     revtype = principal.xs(1, level="sidea")["revtype1"].reindex(table.index)
     table["revtype"] = revtype.where(revtype >= 0).astype("Int64")
-    table["territorial"] = (table["revtype"] == 1).fillna(False).astype(bool)
+    table["issue"] = table["revtype"].map(dict(enumerate(REVISION_TYPES))).fillna("none")
+    table["territorial"] = table["issue"] == "territory"
 
     for column, source in (("nuclear", "nuclear"), ("nuclear_fas", "stockpiles")):
         held = _nuclear(data, source)
@@ -329,8 +343,9 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
                                                    suffixes=("1", "2"))
     cross = cross.rename(columns={"dispnum": "key", "start": "date"})
     context = _pair_context(cross, data).reindex(table.index)
-    table["land_contiguity"] = (context["conttype"] == 1).to_numpy()
-    table["water_150"] = (context["conttype"] <= 4).to_numpy()
+    table["contiguity"] = _contiguity_name(context["conttype"])
+    table["land_contiguity"] = table["contiguity"] == "land"
+    table["water_150"] = table["contiguity"] != "none"
     table["defense_pact"] = context["defense_pact"].astype("boolean")
 
     pair = pd.DataFrame({"key": table.index, "ccode1": table["state_a"].values,
@@ -531,8 +546,7 @@ def crises(icb1: Path | None = None, icb2: Path | None = None, data: Path = DATA
     pair = pd.DataFrame({"key": kept, "ccode1": a.values, "ccode2": b.values,
                          "date": date.values})
     context = _pair_context(pair, data).reindex(kept)
-    onset["contiguity"] = np.select([context["conttype"] == 1, context["conttype"] <= 4],
-                                    ["land", "water"], "none")
+    onset["contiguity"] = _contiguity_name(context["conttype"])
     onset["defense_pact"] = context["defense_pact"].astype("boolean")
     onset["prior_mids"] = _prior_mids(pair, data).reindex(kept).to_numpy()
     onset["trigger"] = rows["break"].astype(int)

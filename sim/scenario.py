@@ -310,11 +310,11 @@ class Dyad:
     """The pre-crisis stances outcomes are measured against, when the file gives them
     (else they follow from ``initial``: see :func:`sim.model.baseline`)."""
     contiguity: str = "land"
-    """How the two are neighbours (:data:`CONTIGUITY`): force against a rival beyond a land
-    border costs more (``model.distance_cost``, docs/ODD.md §7.13)."""
+    """How the two are neighbours (:data:`CONTIGUITY`): every military rung against a rival
+    beyond a land border costs more (``model.distance_cost``, docs/ODD.md §7.13)."""
     issue: str = "none"
-    """What the pair disputes (:data:`ISSUES`): a territorial issue raises both sides'
-    resolve (``model.territorial_salience``, docs/ODD.md §7.13)."""
+    """What the pair disputes (:data:`ISSUES`): a territorial issue gives both sides a
+    standing claim on their desired rung (``model.territorial_claim``, docs/ODD.md §7.13)."""
 
     @property
     def distant(self) -> bool:

@@ -48,7 +48,7 @@ BASELINE_FIELDS = ("capability_ratio", "nuclear_a", "nuclear_b", "major_a", "maj
                    "contiguity", "defense_pact", "prior_mids", "trigger", "gravity",
                    "protracted", "era")
 """The onset covariates of the statistical baseline: everything the template is given,
-and the fields it has no use for (contiguity, alliances, major-power status, era)."""
+and the fields it has no use for (alliances, era)."""
 
 STRATA = {
     "violent trigger": lambda o: np.where(o["trigger"].isin([8, 9]), "violent", "non-violent"),

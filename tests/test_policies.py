@@ -67,6 +67,30 @@ def test_quantal_choice_matches_the_logit_probabilities():
     assert stats.chisquare(observed, expected * n).pvalue > 0.001
 
 
+@pytest.mark.parametrize("term", ["escalation_cost", "force_cost", "clashes_cost",
+                                  "military_cost"])
+def test_a_cost_drawn_per_replicate_prices_as_the_same_number_does(term):
+    """Each rung term's coefficient, one number (folded into the cached table) or one per
+    replicate (added after, on the rows where the term can be non-zero), gives the same
+    utilities with every replicate at any one rung, and with the replicates spread over
+    all of them, the other costs on."""
+    costs = {"escalation_cost": 1.5, "force_cost": 1.0, "clashes_cost": 0.8,
+             "military_cost": 0.6}
+
+    def utilities(own, value):
+        s = FakeSituation(own, own)
+        for name, cost in {**costs, term: value}.items():
+            setattr(s, name, cost)
+        return QuantalResponse(len(own)).utilities(s)
+
+    for own in [np.full(3, r, np.int8) for r in range(8)] + [np.arange(8, dtype=np.int8)]:
+        scalar = utilities(own, costs[term])
+        drawn = utilities(own, np.full(len(own), costs[term], np.float32))
+        np.testing.assert_allclose(drawn, scalar, rtol=1e-6, err_msg=f"own rung {own}")
+    reachable = np.isfinite(scalar)
+    assert (utilities(own, 0.0)[reachable] != scalar[reachable]).any()  # the term prices
+
+
 def test_war_is_reachable_only_from_clashes():
     n = 1000
     for own in range(8):

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import population, record
+from sim import population, record, scenario
 from sim.ladder import Rung
 from sim.model import Block, CrisisModel
 
@@ -42,6 +42,22 @@ def test_crisis_fields_map_as_documented(crises, cases):
     assert first.trigger == population.TRIGGER_RUNG[int(onset.trigger)]
     violent = [c for c, t in zip(cases, crises.onset["trigger"], strict=True) if t == 9]
     assert violent and all(c.trigger == Rung.CLASHES for c in violent)
+    onsets = crises.onset.itertuples(index=False)
+    for c, o in zip(cases, onsets, strict=True):
+        assert c.contiguity == o.contiguity
+        assert c.issue == ("territory" if o.gravity == population.TERRITORIAL_GRAVITY
+                           else "other")
+        assert c.major == (o.major_b, o.major_a)       # the challenger is the trigger, B
+    assert {c.contiguity for c in cases} == {"land", "water", "none"}
+    assert sum(c.major[0] for c in cases) and sum(c.issue == "territory" for c in cases)
+
+
+def test_the_record_s_issues_and_contiguities_are_scenario_values():
+    """What the template copies from the record into a dyad is what a scenario file allows."""
+    disputes = record.disputes()
+    assert set(disputes["issue"]) <= set(scenario.ISSUES)
+    assert set(disputes["contiguity"]) <= set(scenario.CONTIGUITY)
+    assert list(record.REVISION_TYPES) == list(scenario.ISSUES)  # revtype 0-4, in order
 
 
 def test_cases_are_built_from_onset_fields_only(crises, monkeypatch):
@@ -65,10 +81,8 @@ def test_dispute_cases_read_only_onset_columns():
                           "cinc_a": [0.2, 0.07, 0.01], "cinc_b": [0.18, 0.01, 0.15],
                           "nuclear_a": [True, True, False], "nuclear_b": [True, False, True],
                           "major_a": [True, False, False], "major_b": [True, False, True],
-                          "prior_mids": [3, 0, 0],
-                          "revtype": pd.array([1, pd.NA, 2], dtype="Int64"),
-                          "land_contiguity": [False, True, False],
-                          "water_150": [False, True, True]},
+                          "prior_mids": [3, 0, 0], "issue": ["territory", "none", "policy"],
+                          "contiguity": ["none", "land", "water"]},
                          index=pd.Index([10, 11, 12], name="dispnum"))
     cases = population.from_disputes(frame)
     assert len(cases) == 3 * len(population.MID_STARTS)
@@ -76,7 +90,7 @@ def test_dispute_cases_read_only_onset_columns():
     assert {c.trigger for c in cases} == set(population.MID_STARTS)
     assert cases[0].rivalry == population.RIVALRY_IF_HISTORY and cases[-1].rivalry == 0
     by_dispute = cases[::len(population.MID_STARTS)]
-    assert [c.issue for c in by_dispute] == ["territory", "none", "policy"]  # NA: none coded
+    assert [c.issue for c in by_dispute] == ["territory", "none", "policy"]
     assert [c.contiguity for c in by_dispute] == ["none", "land", "water"]
     assert [c.major for c in by_dispute] == [(True, True), (False, False), (False, True)]
     shares = [c.replicates(100) for c in cases[:2]]

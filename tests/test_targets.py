@@ -217,8 +217,9 @@ def test_incident_timing_differences(built):
 
 
 REFERENCE_CORE = len(MID["core_moment_vector"]["names"])
-"""The reference's core vector has the first 15 moments; the 16th, how often an exchange of
-blows ends within three weeks, is counted below straight from the raw files."""
+"""The reference's core vector has the first 15 moments; the others (how often an exchange
+of blows ends within three weeks, and the lopsided and territorial pairs) are counted below
+straight from the raw files."""
 
 
 def test_core_vector_matches_reference(built):
