@@ -257,14 +257,13 @@ def disputes(data: Path = DATA) -> pd.DataFrame:
     ``state_a``, ``state_b``, ``cinc_a``, ``cinc_b``, ``capability_ratio``, ``nuclear``
     and ``nuclear_fas`` ("both"/"one"/"neither"), ``nuclear_a`` and ``nuclear_b`` (a side's
     originators hold nuclear weapons, Bleek), ``contiguity`` ("land", "water" up to 150
-    miles, "none"), ``land_contiguity``, ``water_150``,
-    ``defense_pact`` (NA after the alliance data end, 2012), ``major_both``, ``major_a`` and
-    ``major_b`` (a side's originators include a COW major power), ``prior_mids``,
-    ``revtype`` (the principal A's first revision type: 0 none, 1 territory, 2 policy,
-    3 regime, 4 other; NA unknown), ``issue`` (its name, :data:`REVISION_TYPES`; unknown:
-    none), ``territorial`` (the issue is territory),
-    ``outcome``, ``settlement`` (NA unknown). Definitions:
-    the module docstring.
+    miles, "none"), ``land_contiguity``, ``water_150``, ``defense_pact`` (NA after the
+    alliance data end, 2012), ``major_both``, ``major_a`` and ``major_b`` (a side's
+    originators include a COW major power), ``prior_mids``, ``revtype`` (the principal A's
+    first revision type: 0 none, 1 territory, 2 policy, 3 regime, 4 other; NA unknown),
+    ``issue`` (its name, :data:`REVISION_TYPES`; unknown: none), ``territorial`` (the issue
+    is territory), ``outcome``, ``settlement`` (NA unknown). Definitions: the module
+    docstring.
     """
     data = Path(data)
     mida = _raw(data, "disputes", ["dispnum", "stday", "stmon", "styear", "outcome", "settle",

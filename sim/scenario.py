@@ -323,6 +323,7 @@ class Dyad:
 
     @property
     def territorial(self) -> bool:
+        """Whether the two dispute territory."""
         return self.issue == "territory"
 
     @property
