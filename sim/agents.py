@@ -440,8 +440,10 @@ class Situation:
     def inertia(self) -> Any:
         return self.param("inertia")
 
-    @property
+    @cached_property
     def escalation_cost(self) -> Any:
+        """c: the daily cost of each rung of hostility above normal relations, raised by
+        economic strain and other fronts (kept: the distance cost M is a multiple of it)."""
         model, index = self.model, self.actor.index
         fronts = self.param("other_fronts") + model.front_change[index, model.day]
         burden = 1 + self.param("economic_strain") + model.params["model.front_burden"] * fronts

@@ -1,9 +1,11 @@
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim import posterior, scenario
+from sim.outcomes import NO_DAY
 
 os.environ[posterior.VARIABLE] = "none"
 """The tests of the model's mechanisms check their known behaviour at the point defaults of
@@ -41,6 +43,18 @@ policy = "{policy_b}"
 actors = ["A", "B"]
 initial = "{initial}"
 """
+
+
+def censored(days, horizon):
+    """Days to an event as floats, a replicate still waiting at the horizon counted there."""
+    return np.where(days == NO_DAY, horizon, days).astype(float)
+
+
+def paired_gap(x, y):
+    """The mean of x - y over replicates paired by seed, and its Monte-Carlo standard
+    error."""
+    diff = np.asarray(x, float) - np.asarray(y, float)
+    return diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sim.model import Block, CrisisModel
 from sim.outcomes import NO_DAY, WAR
 from sim.parameters import KINDS
 
-from .conftest import FLAGSHIP, KARGIL
+from .conftest import FLAGSHIP, KARGIL, censored, paired_gap
 
 STRIKES = """
 [[event]]
@@ -69,11 +69,10 @@ def test_flagship_settles_and_deescalates_faster_than_without_settlement():
     off = sim.run(FLAGSHIP, 4000, 1, set={"model.settle_rate": 0})
 
     def days(result):
-        d = result.records["days_to_deescalation"]
-        return np.where(d == NO_DAY, result.scenario.horizon, d).astype(float)
+        return censored(result.records["days_to_deescalation"], result.scenario.horizon)
 
-    gap = days(on) - days(off)
-    assert gap.mean() < -3 * gap.std(ddof=1) / np.sqrt(len(gap))
+    gap, se = paired_gap(days(on), days(off))
+    assert gap < -3 * se
     assert on.records["days_to_agreement"].max() >= 0
     assert (off.records["days_to_agreement"] == NO_DAY).all()
 
@@ -430,13 +429,10 @@ def test_crisis_fatigue_ends_a_mutual_standoff_sooner(duel):
                                                "model.deterrence": False})
     def ends(fatigue):
         r = CrisisModel(crisis.override({"model.crisis_fatigue": fatigue}), 2000, 1).run()
-        end = r["days_to_militarized_end"].astype(float)
-        end[end == NO_DAY] = crisis.horizon       # still militarized at the horizon
-        return end
+        return censored(r["days_to_militarized_end"], crisis.horizon)  # still militarized
     off, on = ends(0.0), ends(2.0)
-    diff = off - on
-    se = diff.std(ddof=1) / np.sqrt(len(diff))
-    assert diff.mean() > 4 * se > 0, (off.mean(), on.mean(), se)
+    gap, se = paired_gap(off, on)
+    assert gap > 4 * se > 0, (off.mean(), on.mean(), se)
 
 
 def test_the_crisis_fatigue_spreads_lognormally_across_futures(duel):

@@ -6,9 +6,10 @@ import pytest
 
 from sim.agents import Situation
 from sim.model import CrisisModel
-from sim.outcomes import NO_DAY
 from sim.parameters import KINDS, MODEL
 from sim.policies import QuantalResponse
+
+from .conftest import censored, paired_gap
 
 FIRST_STRIKE = """
 [[event]]
@@ -57,16 +58,11 @@ def test_distance_prices_every_military_rung(duel, contiguity):
 
 
 def _first_strike(crisis, sets):
+    """Whether force was answered, and the days to the end of militarized actions (still
+    militarized at the horizon: counted there), in each future after A's strike."""
     records = CrisisModel(crisis.override(sets), REPLICATES, 1).run()
-    end = records["days_to_militarized_end"].astype(float)
-    end[end == NO_DAY] = crisis.horizon           # still militarized at the horizon
-    return records["force_reciprocated"].astype(float), end
-
-
-def _paired_gap(x, y):
-    """The mean of x - y and its Monte-Carlo standard error (paired by seed)."""
-    diff = x - y
-    return diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff))
+    return (records["force_reciprocated"].astype(float),
+            censored(records["days_to_militarized_end"], crisis.horizon))
 
 
 def test_a_strike_beyond_a_land_border_is_answered_less_and_ends_sooner(duel):
@@ -77,7 +73,7 @@ def test_a_strike_beyond_a_land_border_is_answered_less_and_ends_sooner(duel):
     near_recip, near_end = _first_strike(crisis, {})
     far_recip, far_end = _first_strike(crisis, {"dyad.A-B.contiguity": "none"})
     for near, far in ((near_recip, far_recip), (near_end, far_end)):
-        gap, se = _paired_gap(near, far)
+        gap, se = paired_gap(near, far)
         assert gap > 4 * se > 0, (near.mean(), far.mean(), se)
 
 
@@ -94,7 +90,7 @@ def test_a_territorial_claim_pushes_both_sides_and_keeps_the_dispute_going(duel)
     plain_recip, plain_end = _first_strike(crisis, {"dyad.A-B.issue": "policy"})
     claim_recip, claim_end = _first_strike(crisis, {"dyad.A-B.issue": "territory"})
     for plain, claimed in ((plain_recip, claim_recip), (plain_end, claim_end)):
-        gap, se = _paired_gap(claimed, plain)
+        gap, se = paired_gap(claimed, plain)
         assert gap > 4 * se > 0, (plain.mean(), claimed.mean(), se)
 
 
